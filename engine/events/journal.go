@@ -1,7 +1,6 @@
 package events
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -11,6 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/berth-dev/berth/engine/tail"
 	"golang.org/x/sys/unix"
 )
 
@@ -101,7 +101,7 @@ func (j *Journal) Read(since, until time.Time, f Filter) ([]Event, error) {
 		if err != nil {
 			return nil, fmt.Errorf("reading event journal: %w", err)
 		}
-		_, err = scan(file, func(e Event) {
+		err = scan(file, func(e Event) {
 			if inWindow(e, since, until) && f.Match(e) {
 				out = append(out, e)
 			}
@@ -118,25 +118,17 @@ func inWindow(e Event, since, until time.Time) bool {
 	return (since.IsZero() || !e.Time.Before(since)) && (until.IsZero() || !e.Time.After(until))
 }
 
-// scan calls fn for every complete line of r and returns how many bytes those
-// lines took, so that a follower can resume right after the last whole line.
-func scan(r io.Reader, fn func(Event)) (int64, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
-	var n int64
-	for {
-		line, err := br.ReadBytes('\n')
-		if len(line) > 0 && line[len(line)-1] == '\n' {
-			n += int64(len(line))
-			var e Event
-			if json.Unmarshal(line, &e) == nil {
-				fn(e)
-			}
+// scan calls fn for every complete, well-formed line of r.
+func scan(r io.Reader, fn func(Event)) error {
+	_, err := tail.Lines(r, func(line []byte) error {
+		var e Event
+		if json.Unmarshal(line, &e) == nil {
+			fn(e)
 		}
-		if err == io.EOF {
-			return n, nil
-		}
-		if err != nil {
-			return n, fmt.Errorf("reading event journal: %w", err)
-		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("reading event journal: %w", err)
 	}
+	return nil
 }
