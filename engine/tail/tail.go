@@ -83,6 +83,10 @@ func Open(path string, fromStart bool) (*Follower, error) {
 	return f, nil
 }
 
+// Offset is how far into the file the follower has read: when it was opened
+// at the end, the size of the complete lines the file held then.
+func (f *Follower) Offset() int64 { return f.pos }
+
 // Close stops following.
 func (f *Follower) Close() error {
 	f.watcher.Close()
@@ -111,16 +115,14 @@ func (f *Follower) Run(ctx context.Context, fn func(line []byte) error) error {
 	}
 }
 
-// Drain calls fn for every complete line appended since the last call; when
-// the file was rotated it finishes the old file and goes on with the new one.
+// Drain calls fn for every complete line appended since the last call. When
+// the file was rotated (renamed to path.1, path.1 to path.2, and so on) it
+// finishes the old file, reads whole every rotated file newer than it, and
+// goes on with the new one, so that rotations between two calls lose nothing
+// as long as the old files are still kept.
 func (f *Follower) Drain(fn func(line []byte) error) error {
 	for {
-		if _, err := f.file.Seek(f.pos, io.SeekStart); err != nil {
-			return err
-		}
-		n, err := Lines(f.file, fn)
-		f.pos += n
-		if err != nil {
+		if err := f.readOn(fn); err != nil {
 			return err
 		}
 		cur, err := os.Stat(f.path)
@@ -137,11 +139,51 @@ func (f *Follower) Drain(fn func(line []byte) error) error {
 		if os.SameFile(cur, mine) {
 			return nil
 		}
+		for _, newer := range f.newerRotated(mine) {
+			f.file.Close()
+			f.file, f.pos = newer, 0
+			if err := f.readOn(fn); err != nil {
+				return err
+			}
+		}
 		f.file.Close()
 		if err := f.open(false); err != nil {
 			return err
 		}
 	}
+}
+
+// readOn reads the complete lines of the open file past f.pos.
+func (f *Follower) readOn(fn func(line []byte) error) error {
+	if _, err := f.file.Seek(f.pos, io.SeekStart); err != nil {
+		return err
+	}
+	n, err := Lines(f.file, fn)
+	f.pos += n
+	return err
+}
+
+// newerRotated opens the rotated files (path.1, path.2, ...) that came after
+// the one described by mine, oldest first. When mine is no longer among them
+// all of them are newer.
+func (f *Follower) newerRotated(mine os.FileInfo) []*os.File {
+	var newer []*os.File // newest first while collecting
+	for i := 1; ; i++ {
+		file, err := os.Open(fmt.Sprintf("%s.%d", f.path, i))
+		if err != nil {
+			break
+		}
+		fi, err := file.Stat()
+		if err != nil || os.SameFile(fi, mine) {
+			file.Close()
+			break
+		}
+		newer = append(newer, file)
+	}
+	for i, j := 0, len(newer)-1; i < j; i, j = i+1, j-1 {
+		newer[i], newer[j] = newer[j], newer[i]
+	}
+	return newer
 }
 
 // open opens the current file; atEnd starts past the complete lines it holds.
