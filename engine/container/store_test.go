@@ -1,0 +1,160 @@
+package container
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestCreateGetByIDNamePrefix(t *testing.T) {
+	s, err := Open(t.TempDir())
+	must(t, err)
+	rec := &Record{Name: "web", Image: "busybox", Created: time.Now()}
+	must(t, s.Create(rec))
+	for _, ref := range []string{rec.ID, "web", "/web", rec.ID[:12], rec.ID[:5]} {
+		got, err := s.Get(ref)
+		if err != nil || got.ID != rec.ID || got.Image != "busybox" {
+			t.Fatalf("Get(%q) = %+v, %v", ref, got, err)
+		}
+	}
+	if _, err := s.Get("nope"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("unknown name: %v, want ErrNotFound", err)
+	}
+}
+
+func TestNamesAreUniqueAndValid(t *testing.T) {
+	s, _ := Open(t.TempDir())
+	must(t, s.Create(&Record{Name: "db"}))
+	err := s.Create(&Record{Name: "db"})
+	if !errors.Is(err, ErrNameInUse) {
+		t.Fatalf("second db: %v, want ErrNameInUse", err)
+	}
+	if err := s.Create(&Record{Name: "bad name!"}); !errors.Is(err, ErrInvalidName) {
+		t.Fatalf("bad name: %v", err)
+	}
+	recs, _ := s.List()
+	if len(recs) != 1 {
+		t.Fatalf("failed creates left records behind: %d", len(recs))
+	}
+	gen := &Record{}
+	must(t, s.Create(gen))
+	if !validName.MatchString(gen.Name) {
+		t.Fatalf("generated name %q is not valid", gen.Name)
+	}
+}
+
+func TestRenameAndRemove(t *testing.T) {
+	s, _ := Open(t.TempDir())
+	a := &Record{Name: "a"}
+	must(t, s.Create(a))
+	must(t, s.Create(&Record{Name: "b"}))
+	if err := s.Rename("a", "b"); !errors.Is(err, ErrNameInUse) {
+		t.Fatalf("rename onto a taken name: %v", err)
+	}
+	must(t, s.Rename("a", "c"))
+	if _, err := s.Get("a"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("old name still resolves: %v", err)
+	}
+	if got, _ := s.Get("c"); got == nil || got.ID != a.ID || got.Name != "c" {
+		t.Fatalf("renamed record: %+v", got)
+	}
+	must(t, s.Remove(a.ID))
+	if _, err := os.Stat(s.Dir(a.ID)); !os.IsNotExist(err) {
+		t.Fatalf("directory left after remove: %v", err)
+	}
+	must(t, s.Create(&Record{Name: "c"})) // the name is free again
+}
+
+func TestUpdateIsAtomicUnderLock(t *testing.T) {
+	s, _ := Open(t.TempDir())
+	rec := &Record{Name: "counter"}
+	must(t, s.Create(rec))
+	var wg sync.WaitGroup
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := s.Update(rec.ID, func(r *Record) error { r.RestartCount++; return nil })
+			if err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	got, _ := s.Get(rec.ID)
+	if got.RestartCount != 20 {
+		t.Fatalf("lost updates: count %d, want 20", got.RestartCount)
+	}
+	_, err := s.Update(rec.ID, func(r *Record) error { r.RestartCount = 99; return errors.New("no") })
+	if err == nil {
+		t.Fatal("fn's error was not returned")
+	}
+	if got, _ := s.Get(rec.ID); got.RestartCount != 20 {
+		t.Fatal("a failed update was written")
+	}
+}
+
+// TestTenProcessesRaceForOneName starts ten processes that all create a
+// container with the same name: exactly one may win.
+func TestTenProcessesRaceForOneName(t *testing.T) {
+	if dir := os.Getenv("BERTH_CONTAINER_CHILD"); dir != "" {
+		s, _ := Open(dir)
+		if err := s.Create(&Record{Name: "racer"}); err != nil {
+			if errors.Is(err, ErrNameInUse) {
+				os.Exit(3)
+			}
+			os.Exit(4)
+		}
+		os.Exit(0)
+	}
+	dir := t.TempDir()
+	var wg sync.WaitGroup
+	codes := make([]int, 10)
+	for i := range codes {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			cmd := exec.Command(os.Args[0], "-test.run=^TestTenProcessesRaceForOneName$")
+			cmd.Env = append(os.Environ(), "BERTH_CONTAINER_CHILD="+dir)
+			err := cmd.Run()
+			var ee *exec.ExitError
+			if errors.As(err, &ee) {
+				codes[i] = ee.ExitCode()
+			}
+		}(i)
+	}
+	wg.Wait()
+	wins := 0
+	for i, c := range codes {
+		switch c {
+		case 0:
+			wins++
+		case 3:
+		default:
+			t.Fatalf("process %d exited %d", i, c)
+		}
+	}
+	s, _ := Open(dir)
+	recs, _ := s.List()
+	if wins != 1 || len(recs) != 1 {
+		t.Fatalf("%d processes won, %d records; want exactly one", wins, len(recs))
+	}
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if e.Name() != "names" && len(e.Name()) != 64 {
+			t.Fatalf("left behind: %s", filepath.Join(dir, e.Name())+" "+strconv.Itoa(len(ents)))
+		}
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
