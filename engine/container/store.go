@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/berth-dev/berth/engine/atomicfile"
 	"golang.org/x/sys/unix"
 )
 
@@ -279,41 +280,8 @@ func (s *Store) write(rec *Record) error {
 	if err != nil {
 		return fmt.Errorf("encoding container %s: %w", rec.Name, err)
 	}
-	if err := WriteFileAtomic(filepath.Join(s.Dir(rec.ID), "container.json"), b, 0o600); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(s.Dir(rec.ID), "container.json"), b, 0o600); err != nil {
 		return fmt.Errorf("saving container %s: %w", rec.Name, err)
-	}
-	return nil
-}
-
-// WriteFileAtomic writes data to path so that readers see either the old
-// content or the new, never a mix, even across a crash.
-func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(perm); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	if d, err := os.Open(filepath.Dir(path)); err == nil {
-		d.Sync()
-		d.Close()
 	}
 	return nil
 }
