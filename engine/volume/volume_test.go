@@ -40,8 +40,11 @@ func TestCreateIsIdempotentAndListed(t *testing.T) {
 
 func TestRemoveRefusesVolumeInUse(t *testing.T) {
 	s, _ := Open(t.TempDir())
-	s.Create("busy", nil)
-	s.Create("idle", nil)
+	for _, n := range []string{"busy", "idle"} {
+		if _, err := s.Create(n, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
 	s.InUse = func(name string) ([]string, error) {
 		if name == "busy" {
 			return []string{"0123456789abcdef"}, nil
@@ -68,10 +71,14 @@ func TestRemoveRefusesVolumeInUse(t *testing.T) {
 
 func TestMarkPopulatedOnce(t *testing.T) {
 	s, _ := Open(t.TempDir())
-	s.Create("v", nil)
-	first, err := s.MarkPopulated("v")
+	if _, err := s.Create("v", nil); !errors.Is(err, ErrInvalidName) {
+		t.Fatalf("one-character name: %v, want ErrInvalidName as docker gives", err)
+	}
+	_, err := s.Create("vol", nil)
 	must(t, err)
-	second, err := s.MarkPopulated("v")
+	first, err := s.MarkPopulated("vol")
+	must(t, err)
+	second, err := s.MarkPopulated("vol")
 	must(t, err)
 	if !first || second {
 		t.Fatalf("first %v second %v; want true then false", first, second)
