@@ -23,7 +23,7 @@ type Client struct {
 // Dial attaches to the supervisor's socket at path and waits until the
 // server says output from now on will reach it.
 func Dial(path string) (*Client, error) {
-	conn, err := net.Dial("unix", path)
+	conn, err := dialUnix(path)
 	if err != nil {
 		return nil, fmt.Errorf("attaching: %w", err)
 	}

@@ -11,7 +11,8 @@ import (
 // Server is the supervisor's side: it fans the container's output out to
 // every attached client and gathers their input.
 type Server struct {
-	ln net.Listener
+	ln   net.Listener
+	path string
 
 	mu      sync.Mutex
 	clients map[*client]struct{}
@@ -41,7 +42,7 @@ type client struct {
 // `docker run -i` does when its stdin ends.
 func Listen(path string, closeOnEOF bool) (*Server, error) {
 	os.Remove(path)
-	ln, err := net.Listen("unix", path)
+	ln, err := listenUnix(path)
 	if err != nil {
 		return nil, err
 	}
@@ -50,7 +51,7 @@ func Listen(path string, closeOnEOF bool) (*Server, error) {
 		return nil, err
 	}
 	r, w := io.Pipe()
-	s := &Server{ln: ln, clients: map[*client]struct{}{}, attached: make(chan struct{}),
+	s := &Server{ln: ln, path: path, clients: map[*client]struct{}{}, attached: make(chan struct{}),
 		input: w, inputR: r, closeOnEOF: closeOnEOF}
 	go s.accept()
 	return s, nil
@@ -105,6 +106,7 @@ func (s *Server) Exit(code int) {
 // Close stops accepting clients and disconnects them.
 func (s *Server) Close() error {
 	err := s.ln.Close()
+	os.Remove(s.path)
 	s.mu.Lock()
 	for c := range s.clients {
 		c.conn.Close()

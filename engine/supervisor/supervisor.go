@@ -1,0 +1,304 @@
+package supervisor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strconv"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/berth-dev/berth/engine/attach"
+	"github.com/berth-dev/berth/engine/container"
+	"github.com/berth-dev/berth/engine/events"
+	"github.com/berth-dev/berth/engine/logs"
+)
+
+// Preparer turns a container record into a runtime config: it mounts the
+// rootfs, resolves volumes and writes the spec. Cleanup undoes what it did
+// that must not outlive one run (the rootfs mount); it is safe to call twice.
+type Preparer interface {
+	Prepare(ctx context.Context, rec *container.Record) (spec *specs.Spec, cleanup func(), err error)
+}
+
+// Networker connects a created container to its networks before its process
+// starts, and disconnects it after the process ended.
+type Networker interface {
+	Attach(ctx context.Context, rec *container.Record, pid int) ([]container.Endpoint, error)
+	Detach(ctx context.Context, rec *container.Record) error
+}
+
+// Supervisor watches one container for as long as the container and its
+// restart policy keep it alive.
+type Supervisor struct {
+	Store    *container.Store
+	Journal  *events.Journal
+	Runtime  Runtime
+	Prepare  Preparer
+	Network  Networker
+	Rotation logs.Rotation
+	// WaitAttach makes the first run wait (up to ten seconds) for a client to
+	// attach before the process starts, so that `berth run` sees all output.
+	WaitAttach bool
+}
+
+// Paths of a container's files, inside its directory.
+const (
+	LogFile      = "container.log"
+	AttachSocket = "attach.sock"
+	lockFile     = "supervisor.lock"
+)
+
+// Run supervises the container id until it exits for good. ready gets one line
+// once the first run has started ("ok") or failed (the error), so that the
+// berth process that asked for the start can report it.
+func (s *Supervisor) Run(ctx context.Context, id string, ready io.Writer) error {
+	dir := s.Store.Dir(id)
+	lock, err := holdLock(dir)
+	if err != nil {
+		fmt.Fprintln(ready, err)
+		return err
+	}
+	defer lock.Close()
+
+	rec, err := s.Store.Get(id)
+	if err != nil {
+		fmt.Fprintln(ready, err)
+		return err
+	}
+	lw, err := logs.NewWriter(dirPath(dir, LogFile), s.Rotation)
+	if err != nil {
+		fmt.Fprintln(ready, err)
+		return err
+	}
+	defer lw.Close()
+	srv, err := attach.Listen(dirPath(dir, AttachSocket), rec.Config.OpenStdin)
+	if err != nil {
+		fmt.Fprintln(ready, err)
+		return err
+	}
+	defer srv.Close()
+
+	var delay time.Duration
+	first := true
+	for {
+		started := time.Now()
+		exit, err := s.runOnce(ctx, rec, lw, srv, first)
+		if first {
+			if err != nil {
+				fmt.Fprintln(ready, err)
+			} else {
+				fmt.Fprintln(ready, "ok")
+			}
+			first = false
+		}
+		if err != nil {
+			s.finish(rec, Exit{Code: exitCodeFor(err)}, err)
+			srv.Exit(exitCodeFor(err))
+			return err
+		}
+		rec, err = s.Store.Get(id)
+		if err != nil {
+			srv.Exit(exit.Code)
+			return err
+		}
+		if !ShouldRestart(rec.Config.Restart, exit.Code, rec.RestartCount, rec.State.StoppedByUser) {
+			s.finish(rec, exit, nil)
+			srv.Exit(exit.Code)
+			return nil
+		}
+		delay = NextDelay(delay, time.Since(started))
+		rec, _ = s.Store.Update(id, func(r *container.Record) error {
+			r.State.Status = container.Restarting
+			r.State.ExitCode = exit.Code
+			r.State.FinishedAt = time.Now().UTC()
+			r.RestartCount++
+			return nil
+		})
+		select {
+		case <-ctx.Done():
+			s.finish(rec, exit, nil)
+			srv.Exit(exit.Code)
+			return nil
+		case <-time.After(delay):
+		}
+		// A user may have stopped it while it waited.
+		if rec, err = s.Store.Get(id); err != nil || rec.State.StoppedByUser {
+			if rec != nil {
+				s.finish(rec, exit, nil)
+			}
+			srv.Exit(exit.Code)
+			return err
+		}
+	}
+}
+
+// runOnce starts the container's process once and waits for it to end.
+func (s *Supervisor) runOnce(ctx context.Context, rec *container.Record, lw *logs.Writer, srv *attach.Server, first bool) (Exit, error) {
+	spec, cleanup, err := s.Prepare.Prepare(ctx, rec)
+	if err != nil {
+		return Exit{}, err
+	}
+	defer cleanup()
+
+	stdout, stderr := lw.Stream("stdout"), lw.Stream("stderr")
+	defer stdout.Close()
+	defer stderr.Close()
+	stdio := Stdio{
+		Stdout:   io.MultiWriter(stdout, srv.Writer(attach.Stdout)),
+		Stderr:   io.MultiWriter(stderr, srv.Writer(attach.Stderr)),
+		Terminal: rec.Config.Tty,
+	}
+	if rec.Config.OpenStdin {
+		stdio.Stdin = srv.Stdin()
+	}
+	proc, err := s.Runtime.Create(ctx, rec.ID, spec, stdio)
+	if err != nil {
+		return Exit{}, err
+	}
+	defer proc.Delete()
+	if con := proc.Console(); con != nil {
+		go io.Copy(stdio.Stdout, con)
+		if stdio.Stdin != nil {
+			go io.Copy(con, stdio.Stdin)
+		}
+		srv.OnResize = func(w, h uint16) {
+			unix.IoctlSetWinsize(int(con.Fd()), unix.TIOCSWINSZ, &unix.Winsize{Col: w, Row: h})
+		}
+	}
+	if s.Network != nil {
+		eps, err := s.Network.Attach(ctx, rec, proc.Pid())
+		if err != nil {
+			return Exit{}, err
+		}
+		defer s.Network.Detach(context.WithoutCancel(ctx), rec)
+		rec.Network = eps
+	}
+	if first && s.WaitAttach {
+		select {
+		case <-srv.Attached():
+		case <-time.After(10 * time.Second):
+		}
+	}
+	if err := proc.Start(); err != nil {
+		return Exit{}, err
+	}
+	now := time.Now().UTC()
+	_, err = s.Store.Update(rec.ID, func(r *container.Record) error {
+		r.State = container.State{Status: container.Running, Pid: proc.Pid(), SupervisorPid: os.Getpid(),
+			StartedAt: now, Health: healthStart(r.Config.Healthcheck)}
+		r.Network = rec.Network
+		return nil
+	})
+	if err != nil {
+		proc.Signal(unix.SIGKILL)
+		proc.Wait()
+		return Exit{}, err
+	}
+	s.Journal.Append(events.Event{Type: events.TypeContainer, Action: "start", ID: rec.ID,
+		Attributes: map[string]string{"name": rec.Name, "image": rec.Image}})
+
+	// Signals sent to the supervisor itself (a system shutdown) go to the container.
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, unix.SIGTERM, unix.SIGINT, unix.SIGHUP)
+	defer signal.Stop(sigs)
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		for {
+			select {
+			case sig := <-sigs:
+				proc.Signal(sig)
+			case <-done:
+				return
+			}
+		}
+	}()
+
+	exit, err := proc.Wait()
+	if err != nil {
+		return Exit{}, fmt.Errorf("waiting for container %s: %w", rec.Name, err)
+	}
+	attrs := map[string]string{"name": rec.Name, "image": rec.Image, "exitCode": strconv.Itoa(exit.Code)}
+	if exit.OOMKilled {
+		s.Journal.Append(events.Event{Type: events.TypeContainer, Action: "oom", ID: rec.ID, Attributes: attrs})
+	}
+	s.Journal.Append(events.Event{Type: events.TypeContainer, Action: "die", ID: rec.ID, Attributes: attrs})
+	return exit, nil
+}
+
+// finish records the container's end.
+func (s *Supervisor) finish(rec *container.Record, exit Exit, runErr error) {
+	s.Store.Update(rec.ID, func(r *container.Record) error {
+		r.State.Status = container.Exited
+		r.State.Pid = 0
+		r.State.SupervisorPid = 0
+		r.State.ExitCode = exit.Code
+		r.State.OOMKilled = exit.OOMKilled
+		r.State.FinishedAt = time.Now().UTC()
+		if r.State.Health != "" {
+			r.State.Health = "unhealthy"
+		}
+		if runErr != nil {
+			r.State.Error = runErr.Error()
+		}
+		return nil
+	})
+}
+
+// ExitCoder is an error that says which exit code docker would give it
+// (126 for a command that cannot run, 127 for one not found).
+type ExitCoder interface {
+	ExitCode() int
+}
+
+func exitCodeFor(err error) int {
+	var ec ExitCoder
+	if errors.As(err, &ec) {
+		return ec.ExitCode()
+	}
+	return 125
+}
+
+func healthStart(hc *container.Healthcheck) string {
+	if hc == nil {
+		return ""
+	}
+	return "starting"
+}
+
+// holdLock takes the supervisor lock for the container's lifetime: a second
+// supervisor for the same container fails, and anyone can tell whether a
+// supervisor is alive by trying the lock (see Alive).
+func holdLock(dir string) (*os.File, error) {
+	f, err := os.OpenFile(dirPath(dir, lockFile), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("container is already supervised: %w", err)
+	}
+	return f, nil
+}
+
+// Alive reports whether a supervisor holds the container in dir.
+func Alive(dir string) bool {
+	f, err := os.OpenFile(dirPath(dir, lockFile), os.O_RDWR, 0)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_SH|unix.LOCK_NB); err != nil {
+		return true
+	}
+	unix.Flock(int(f.Fd()), unix.LOCK_UN)
+	return false
+}
+
+func dirPath(dir, name string) string { return dir + "/" + name }

@@ -1,0 +1,194 @@
+package supervisor
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/berth-dev/berth/engine/attach"
+	"github.com/berth-dev/berth/engine/container"
+	"github.com/berth-dev/berth/engine/events"
+	"github.com/berth-dev/berth/engine/logs"
+)
+
+// hostRuntime runs the spec's process on the host without isolation. It lets
+// these tests check the supervisor's own work (logs, attach, restarts, state);
+// the runner's tests and the engine's end-to-end tests use real containers.
+type hostRuntime struct{}
+
+type hostProc struct {
+	cmd     *exec.Cmd
+	started chan struct{}
+}
+
+func (hostRuntime) Create(ctx context.Context, id string, spec *specs.Spec, stdio Stdio) (Process, error) {
+	cmd := exec.Command(spec.Process.Args[0], spec.Process.Args[1:]...)
+	cmd.Stdout, cmd.Stderr = stdio.Stdout, stdio.Stderr
+	if stdio.Stdin != nil {
+		// A pipe rather than cmd.Stdin: Wait would otherwise wait for the
+		// copy from stdin, which only ends when the client closes its input.
+		w, err := cmd.StdinPipe()
+		if err != nil {
+			return nil, err
+		}
+		go func() { io.Copy(w, stdio.Stdin); w.Close() }()
+	}
+	return &hostProc{cmd: cmd, started: make(chan struct{})}, nil
+}
+
+func (p *hostProc) Pid() int {
+	if p.cmd.Process == nil {
+		return 0
+	}
+	return p.cmd.Process.Pid
+}
+func (p *hostProc) Console() *os.File { return nil }
+func (p *hostProc) Start() error {
+	if err := p.cmd.Start(); err != nil {
+		return err
+	}
+	close(p.started)
+	return nil
+}
+func (p *hostProc) Wait() (Exit, error) {
+	err := p.cmd.Wait()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		if ws := ee.Sys().(syscall.WaitStatus); ws.Signaled() {
+			return Exit{Code: 128 + int(ws.Signal())}, nil
+		}
+		return Exit{Code: ee.ExitCode()}, nil
+	}
+	return Exit{}, err
+}
+func (p *hostProc) Signal(sig os.Signal) error { return p.cmd.Process.Signal(sig) }
+func (p *hostProc) Delete() error              { return nil }
+
+type argsPreparer struct{ prepared int }
+
+func (a *argsPreparer) Prepare(ctx context.Context, rec *container.Record) (*specs.Spec, func(), error) {
+	a.prepared++
+	return &specs.Spec{Process: &specs.Process{Args: append(rec.Config.Entrypoint, rec.Config.Cmd...)}}, func() {}, nil
+}
+
+func setup(t *testing.T, cfg container.Config) (*Supervisor, *container.Record) {
+	t.Helper()
+	root := t.TempDir()
+	store, err := container.Open(filepath.Join(root, "containers"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, _ := events.Open(filepath.Join(root, "events.log"))
+	rec := &container.Record{Name: "sup", Image: "busybox", Config: cfg, State: container.State{Status: container.Created}}
+	if err := store.Create(rec); err != nil {
+		t.Fatal(err)
+	}
+	return &Supervisor{Store: store, Journal: j, Runtime: hostRuntime{}, Prepare: &argsPreparer{}, Rotation: logs.DefaultRotation}, rec
+}
+
+func TestRunLogsOutputAndRecordsExit(t *testing.T) {
+	s, rec := setup(t, container.Config{Cmd: []string{"/bin/sh", "-c", "echo out; echo err >&2; exit 3"}})
+	var ready bytes.Buffer
+	if err := s.Run(context.Background(), rec.ID, &ready); err != nil {
+		t.Fatal(err)
+	}
+	if ready.String() != "ok\n" {
+		t.Fatalf("ready said %q", ready.String())
+	}
+	got, _ := s.Store.Get(rec.ID)
+	if got.State.Status != container.Exited || got.State.ExitCode != 3 || got.State.FinishedAt.IsZero() {
+		t.Fatalf("state %+v", got.State)
+	}
+	var lines []string
+	logs.Read(context.Background(), filepath.Join(s.Store.Dir(rec.ID), LogFile), logs.ReadOptions{Tail: -1}, func(e logs.Entry) error {
+		lines = append(lines, e.Stream+":"+e.Line)
+		return nil
+	})
+	if strings.Join(lines, ",") != "stdout:out,stderr:err" && strings.Join(lines, ",") != "stderr:err,stdout:out" {
+		t.Fatalf("log %v", lines)
+	}
+	evs, _ := s.Journal.Read(time.Time{}, time.Time{}, events.Filter{})
+	var acts []string
+	for _, e := range evs {
+		acts = append(acts, e.Action+"/"+e.Attributes["exitCode"])
+	}
+	if strings.Join(acts, " ") != "start/ die/3" {
+		t.Fatalf("events %v", acts)
+	}
+}
+
+func TestAttachedClientSeesAllOutputAndExitCode(t *testing.T) {
+	s, rec := setup(t, container.Config{Cmd: []string{"/bin/sh", "-c", "echo first; read x; echo got $x; exit 7"}, OpenStdin: true})
+	s.WaitAttach = true
+	done := make(chan error, 1)
+	go func() { done <- s.Run(context.Background(), rec.ID, io.Discard) }()
+	sock := filepath.Join(s.Store.Dir(rec.ID), AttachSocket)
+	var c *attach.Client
+	for i := 0; i < 500; i++ {
+		var err error
+		if c, err = attach.Dial(sock); err == nil {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if c == nil {
+		t.Fatal("could not attach")
+	}
+	if err := c.WaitReady(); err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(c, "hello\n")
+	var out bytes.Buffer
+	code, err := c.Copy(&out, io.Discard)
+	if err != nil || code != 7 || out.String() != "first\ngot hello\n" {
+		t.Fatalf("attached: %q code %d, %v", out.String(), code, err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestOnFailureRestartsUpToTheLimit(t *testing.T) {
+	s, rec := setup(t, container.Config{Cmd: []string{"/bin/sh", "-c", "exit 1"},
+		Restart: container.RestartPolicy{Name: "on-failure", MaxRetries: 2}})
+	if err := s.Run(context.Background(), rec.ID, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.Store.Get(rec.ID)
+	if got.RestartCount != 2 || got.State.Status != container.Exited || got.State.ExitCode != 1 {
+		t.Fatalf("restarts %d, state %+v", got.RestartCount, got.State)
+	}
+	if n := s.Prepare.(*argsPreparer).prepared; n != 3 {
+		t.Fatalf("ran %d times, want 3", n)
+	}
+}
+
+func TestSecondSupervisorIsRefused(t *testing.T) {
+	s, rec := setup(t, container.Config{Cmd: []string{"/bin/sh", "-c", "sleep 30"}})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go s.Run(ctx, rec.ID, io.Discard)
+	dir := s.Store.Dir(rec.ID)
+	for i := 0; i < 500 && !Alive(dir); i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !Alive(dir) {
+		t.Fatal("supervisor not seen alive")
+	}
+	var ready bytes.Buffer
+	if err := s.Run(context.Background(), rec.ID, &ready); err == nil || !strings.Contains(ready.String(), "already supervised") {
+		t.Fatalf("second supervisor: %v, ready %q", err, ready.String())
+	}
+	got, _ := s.Store.Get(rec.ID)
+	syscall.Kill(got.State.Pid, syscall.SIGKILL)
+}
