@@ -1,0 +1,144 @@
+package common
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+)
+
+// HumanSize writes bytes the way docker does: decimal units, three
+// significant digits ("1.5kB", "123MB").
+func HumanSize(n uint64) string {
+	units := []string{"B", "kB", "MB", "GB", "TB", "PB"}
+	f := float64(n)
+	i := 0
+	for f >= 1000 && i < len(units)-1 {
+		f /= 1000
+		i++
+	}
+	switch {
+	case i == 0:
+		return fmt.Sprintf("%dB", n)
+	case f < 10:
+		return fmt.Sprintf("%.2f%s", f, units[i])
+	case f < 100:
+		return fmt.Sprintf("%.1f%s", f, units[i])
+	}
+	return fmt.Sprintf("%.0f%s", f, units[i])
+}
+
+// Short writes a duration compactly: "45s", "12m", "3h", "5d", "8w".
+func Short(d time.Duration) string {
+	switch {
+	case d < 0:
+		return "0s"
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh", int(d.Hours()))
+	case d < 14*24*time.Hour:
+		return fmt.Sprintf("%dd", int(d.Hours()/24))
+	}
+	return fmt.Sprintf("%dw", int(d.Hours()/24/7))
+}
+
+// ShortID returns the first 12 characters of an ID, without "sha256:".
+func ShortID(id string) string {
+	id = strings.TrimPrefix(id, "sha256:")
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}
+
+var sparks = []rune("▁▂▃▄▅▆▇█")
+
+// Sparkline draws the last width values scaled to max (the largest value
+// when max is 0), right-aligned and padded with spaces on the left.
+func Sparkline(values []float64, width int, max float64) string {
+	if width <= 0 {
+		return ""
+	}
+	if len(values) > width {
+		values = values[len(values)-width:]
+	}
+	if max <= 0 {
+		for _, v := range values {
+			if v > max {
+				max = v
+			}
+		}
+	}
+	var sb strings.Builder
+	sb.Grow(width * 3)
+	for i := len(values); i < width; i++ {
+		sb.WriteByte(' ')
+	}
+	for _, v := range values {
+		i := 0
+		if max > 0 {
+			i = int(v / max * float64(len(sparks)-1))
+		}
+		i = min(max0(i), len(sparks)-1)
+		sb.WriteRune(sparks[i])
+	}
+	return sb.String()
+}
+
+func max0(i int) int {
+	if i < 0 {
+		return 0
+	}
+	return i
+}
+
+// Fit cuts s (which may hold ANSI styles) to width cells with an ellipsis,
+// then pads it with spaces to exactly width cells.
+func Fit(s string, width int) string {
+	if width <= 0 {
+		return ""
+	}
+	w := ansi.StringWidth(s)
+	if w > width {
+		s = ansi.Truncate(s, width, "…")
+		w = ansi.StringWidth(s)
+	}
+	if w < width {
+		s += strings.Repeat(" ", width-w)
+	}
+	return s
+}
+
+// FitRight is Fit with the padding on the left.
+func FitRight(s string, width int) string {
+	if width <= 0 {
+		return ""
+	}
+	w := ansi.StringWidth(s)
+	if w > width {
+		return ansi.Truncate(s, width, "…")
+	}
+	return strings.Repeat(" ", width-w) + s
+}
+
+// Block lays lines into a block of exactly w by h cells: each line fitted,
+// missing lines blank, extra lines dropped.
+func Block(lines []string, w, h int) string {
+	if h <= 0 {
+		return ""
+	}
+	out := make([]string, h)
+	blank := strings.Repeat(" ", max0(w))
+	for i := range out {
+		if i < len(lines) {
+			out[i] = Fit(lines[i], w)
+		} else {
+			out[i] = blank
+		}
+	}
+	return strings.Join(out, "\n")
+}

@@ -1,0 +1,86 @@
+package common
+
+import "github.com/berth-dev/berth/tui/data"
+
+// Data messages: results of backend calls and items of streams, delivered to
+// every pane.
+type (
+	// ContainersMsg is the full list of containers.
+	ContainersMsg []data.ContainerRow
+	// ImagesMsg is the full list of images.
+	ImagesMsg []data.ImageRow
+	// EventMsg is one new journal event.
+	EventMsg data.EventRow
+	// EventsMsg is a batch of journal history.
+	EventsMsg []data.EventRow
+	// StatsMsg is one stats sample.
+	StatsMsg data.StatsSample
+	// LogMsg is a batch of log lines, oldest first.
+	LogMsg []data.LogLine
+	// LayersMsg is the analysis of one image.
+	LayersMsg data.LayerAnalysis
+	// NamespacesMsg is the namespaces view of one container.
+	NamespacesMsg data.NamespaceInfo
+)
+
+// Action names an engine action a pane asks for.
+type Action string
+
+// The actions panes can ask for.
+const (
+	Start       Action = "start"
+	Stop        Action = "stop"
+	Restart     Action = "restart"
+	Pause       Action = "pause"
+	Unpause     Action = "unpause"
+	Kill        Action = "kill"
+	Remove      Action = "remove"
+	Rename      Action = "rename"
+	RemoveImage Action = "remove-image"
+)
+
+// Destructive reports whether the action needs the user's confirmation.
+func (a Action) Destructive() bool {
+	switch a {
+	case Stop, Restart, Kill, Remove, RemoveImage:
+		return true
+	}
+	return false
+}
+
+// ActionMsg asks the workbench to run an action on the targets. The
+// workbench confirms destructive actions, then calls the backend in a
+// command.
+type ActionMsg struct {
+	Action  Action
+	Targets []Target
+	// Arg is the action's argument: the new name for Rename. Empty for
+	// Rename means "ask the user".
+	Arg string
+}
+
+// Target is one thing an action applies to.
+type Target struct {
+	ID   string
+	Name string
+}
+
+// ActionDoneMsg reports the result of an action on one target.
+type ActionDoneMsg struct {
+	Action Action
+	Target Target
+	Err    error
+}
+
+// OpenMsg asks the workbench to switch to a pane, loading it for targets
+// (the containers whose logs to follow, the image whose layers to show).
+type OpenMsg struct {
+	Pane    string
+	Targets []Target
+}
+
+// ErrorMsg is an error to show in the status line.
+type ErrorMsg struct{ Err error }
+
+// InfoMsg is a notice to show in the status line.
+type InfoMsg string

@@ -1,0 +1,197 @@
+// Package data holds the plain values the workbench shows: rows of
+// containers, images, layers and events, samples of stats and lines of logs.
+// The engine adapter fills them; the panes only read them.
+package data
+
+import "time"
+
+// ContainerRow is one container as the Containers pane lists it.
+type ContainerRow struct {
+	ID        string
+	Name      string
+	Image     string
+	Status    string // created, running, paused, restarting, exited, dead
+	Health    string // "", starting, healthy, unhealthy
+	ExitCode  int
+	Created   time.Time
+	StartedAt time.Time // zero when never started
+	Ports     []string  // "0.0.0.0:8080->80/tcp"
+	IP        string
+	CPU       float64 // percent of one core, from the latest sample
+	Mem       uint64  // bytes in use, from the latest sample
+	MemLimit  uint64  // bytes; 0 when unlimited
+}
+
+// Running reports whether the container's process is alive.
+func (c ContainerRow) Running() bool { return c.Status == "running" || c.Status == "paused" }
+
+// ImageRow is one image as the Images pane lists it.
+type ImageRow struct {
+	ID         string
+	Tags       []string
+	Size       uint64 // bytes of all layers
+	SharedSize uint64 // bytes of layers other images also use
+	UniqueSize uint64 // bytes of layers only this image uses
+	Layers     int
+	Created    time.Time
+	Dangling   bool
+	Containers int // containers using the image
+}
+
+// StatsSample is one reading of a container's resource use.
+type StatsSample struct {
+	ID        string
+	Time      time.Time
+	CPU       float64 // percent of one core
+	CPULimit  float64 // percent; 0 when unlimited
+	Mem       uint64
+	MemLimit  uint64 // 0 when unlimited
+	NetRx     uint64 // cumulative bytes
+	NetTx     uint64
+	BlkRead   uint64 // cumulative bytes
+	BlkWrite  uint64
+	Pids      uint64
+	PidsMax   uint64 // 0 when unlimited
+	Throttled uint64 // cumulative periods throttled
+	OOMKills  uint64 // cumulative
+}
+
+// EventRow is one entry of the engine's event journal.
+type EventRow struct {
+	Time   time.Time
+	Type   string // container, image, network, volume
+	Action string // create, start, die, ...
+	ID     string
+	Name   string
+	Attrs  map[string]string
+}
+
+// Stream names a log line's stream.
+type Stream string
+
+// The streams of a container's output.
+const (
+	Stdout Stream = "stdout"
+	Stderr Stream = "stderr"
+)
+
+// LogLine is one line of a container's output.
+type LogLine struct {
+	ContainerID string
+	Name        string
+	Time        time.Time
+	Stream      Stream
+	Text        string
+}
+
+// LogOptions says which logs to stream.
+type LogOptions struct {
+	Follow bool
+	Tail   int // lines of history; negative for all
+}
+
+// LayerRow is one layer of an image as the Layers pane lists it.
+type LayerRow struct {
+	Digest  string
+	Command string // the history entry that made it
+	Size    uint64
+	Tree    *FileNode // the layer's own changes
+	Image   *FileNode // the image's tree up to and including this layer
+}
+
+// Change marks what a layer did to a path.
+type Change int
+
+// The changes a layer makes to a path.
+const (
+	Unchanged Change = iota
+	Added
+	Modified
+	Removed
+)
+
+// FileNode is a node of a layer's file tree.
+type FileNode struct {
+	Name     string
+	Size     uint64 // for a directory, the sum of its children
+	Dir      bool
+	Mode     string // "drwxr-xr-x"
+	Change   Change
+	Children []*FileNode
+}
+
+// LayerAnalysis is an image's layers with dive's efficiency figures.
+type LayerAnalysis struct {
+	ImageID    string
+	Ref        string
+	Layers     []LayerRow
+	Efficiency float64 // 0..1
+	Wasted     uint64  // bytes
+	// Files wasted, largest first: paths that a later layer overwrote or
+	// removed.
+	WastedFiles []WastedFile
+}
+
+// WastedFile is a path whose bytes are stored more than once.
+type WastedFile struct {
+	Path   string
+	Count  int
+	Wasted uint64
+}
+
+// NamespaceInfo is what the Namespaces pane explains for one container.
+type NamespaceInfo struct {
+	ContainerID string
+	Name        string
+	Namespaces  []Namespace
+	Processes   []Process
+	Mounts      []Mount
+	Cgroup      Cgroup
+	Network     Network
+}
+
+// Namespace is one namespace kind with the container's and the host's
+// identities, as in /proc/PID/ns ("net:[4026532281]").
+type Namespace struct {
+	Kind      string // mnt, uts, ipc, pid, net, user, cgroup, time
+	Container string
+	Host      string
+}
+
+// Process is a process of the container, with its pid in both namespaces.
+type Process struct {
+	HostPID      int
+	ContainerPID int
+	User         string
+	Command      string
+}
+
+// Mount is one mount of the container.
+type Mount struct {
+	Target  string
+	Source  string
+	Type    string
+	Options string
+	Layers  []string // for the overlay rootfs: lowerdirs, top first
+}
+
+// Cgroup is the container's cgroup with limits and current use.
+type Cgroup struct {
+	Path      string
+	CPUQuota  float64 // cores; 0 when unlimited
+	CPUUsage  float64 // percent of one core
+	MemLimit  uint64
+	MemUsage  uint64
+	PidsLimit uint64
+	PidsCount uint64
+}
+
+// Network is the container's network identity.
+type Network struct {
+	HostVeth      string
+	ContainerVeth string
+	Bridge        string
+	IP            string
+	Gateway       string
+	Ports         []string
+}
