@@ -1,0 +1,261 @@
+// Package table draws a scrolling table with a cursor and marked rows. It
+// renders only the rows that fit, so a list of thousands costs the same as a
+// screenful.
+package table
+
+import (
+	"strings"
+
+	"charm.land/lipgloss/v2"
+
+	"github.com/berth-dev/berth/tui/common"
+)
+
+// Column is one column of a table.
+type Column struct {
+	Title string
+	// Width is the column's width in cells; with Flex > 0 it is the least
+	// width and the column shares the room left over.
+	Width int
+	Flex  int
+	// Right aligns the column's cells to the right.
+	Right bool
+}
+
+// Cell is one cell: its text and, optionally, its style.
+type Cell struct {
+	Text  string
+	Style *lipgloss.Style
+}
+
+// Row is one row: a key that stays the same across refreshes, and its cells.
+type Row struct {
+	Key    string
+	Cells  []Cell
+	Marked bool
+}
+
+// Model is a table.
+type Model struct {
+	c       *common.Common
+	cols    []Column
+	widths  []int
+	rows    []Row
+	cursor  int
+	offset  int
+	w, h    int
+	sortCol int
+	sortRev bool
+	empty   string
+}
+
+// New returns a table with the given columns.
+func New(c *common.Common, cols []Column) *Model {
+	return &Model{c: c, cols: cols, sortCol: -1, empty: "nothing here"}
+}
+
+// SetEmpty sets the text shown when there are no rows.
+func (m *Model) SetEmpty(s string) { m.empty = s }
+
+// SetSize sets the table's size, header included.
+func (m *Model) SetSize(w, h int) {
+	m.w, m.h = w, h
+	m.layout()
+	m.clamp()
+}
+
+// SetSort sets the column drawn as the sort column.
+func (m *Model) SetSort(col int, rev bool) { m.sortCol, m.sortRev = col, rev }
+
+// SetRows replaces the rows, keeping the cursor on the row with the same key.
+func (m *Model) SetRows(rows []Row) {
+	cur := m.SelectedKey()
+	m.rows = rows
+	if cur != "" {
+		for i, r := range rows {
+			if r.Key == cur {
+				m.cursor = i
+				break
+			}
+		}
+	}
+	m.clamp()
+}
+
+// Rows returns the rows.
+func (m *Model) Rows() []Row { return m.rows }
+
+// Cursor returns the index of the selected row.
+func (m *Model) Cursor() int { return m.cursor }
+
+// SelectedKey returns the selected row's key, or "" with no rows.
+func (m *Model) SelectedKey() string {
+	if m.cursor < 0 || m.cursor >= len(m.rows) {
+		return ""
+	}
+	return m.rows[m.cursor].Key
+}
+
+// Move moves the cursor by n rows, staying inside the table.
+func (m *Model) Move(n int) {
+	m.cursor += n
+	m.clamp()
+}
+
+// Top moves to the first row; Bottom to the last.
+func (m *Model) Top()    { m.cursor = 0; m.clamp() }
+func (m *Model) Bottom() { m.cursor = len(m.rows) - 1; m.clamp() }
+
+// Page is the number of rows on one screen.
+func (m *Model) Page() int { return max(1, m.h-1) }
+
+func (m *Model) clamp() {
+	if m.cursor >= len(m.rows) {
+		m.cursor = len(m.rows) - 1
+	}
+	if m.cursor < 0 {
+		m.cursor = 0
+	}
+	page := m.Page()
+	if m.cursor < m.offset {
+		m.offset = m.cursor
+	}
+	if m.cursor >= m.offset+page {
+		m.offset = m.cursor - page + 1
+	}
+	if m.offset > max(0, len(m.rows)-page) {
+		m.offset = max(0, len(m.rows)-page)
+	}
+}
+
+func (m *Model) layout() {
+	m.widths = make([]int, len(m.cols))
+	used, flex := 2, 0 // the cursor and mark gutter
+	for i, c := range m.cols {
+		m.widths[i] = c.Width
+		used += c.Width + 1
+		flex += c.Flex
+	}
+	room := m.w - used
+	// Too narrow: drop columns from the right until the rest fit.
+	for i := len(m.cols) - 1; room < 0 && i > 0; i-- {
+		room += m.widths[i] + 1
+		m.widths[i] = 0
+	}
+	if room > 0 && flex > 0 {
+		left := room
+		for i, c := range m.cols {
+			if c.Flex > 0 && m.widths[i] > 0 {
+				add := room * c.Flex / flex
+				m.widths[i] += add
+				left -= add
+			}
+		}
+		for i, c := range m.cols { // rounding leftovers to the first flex column
+			if c.Flex > 0 && m.widths[i] > 0 {
+				m.widths[i] += left
+				break
+			}
+		}
+	}
+}
+
+// View draws the table into its size.
+func (m *Model) View() string {
+	st := m.c.Styles
+	lines := make([]string, 0, m.h)
+	var hb strings.Builder
+	hb.WriteString("  ")
+	for i, c := range m.cols {
+		if m.widths[i] == 0 {
+			continue
+		}
+		title := c.Title
+		if i == m.sortCol {
+			if m.sortRev {
+				title += "↑"
+			} else {
+				title += "↓"
+			}
+		}
+		hb.WriteString(align(title, m.widths[i], c.Right))
+		hb.WriteByte(' ')
+	}
+	lines = append(lines, st.TableHeader.Render(common.Fit(hb.String(), m.w)))
+	if len(m.rows) == 0 {
+		lines = append(lines, st.Muted.Render(common.Fit("  "+m.empty, m.w)))
+	}
+	end := min(len(m.rows), m.offset+m.Page())
+	for ri := m.offset; ri < end; ri++ {
+		lines = append(lines, m.row(ri))
+	}
+	return common.Block(lines, m.w, m.h)
+}
+
+func (m *Model) row(ri int) string {
+	st := m.c.Styles
+	r := m.rows[ri]
+	sel := ri == m.cursor
+	var sb strings.Builder
+	gutter := "  "
+	switch {
+	case sel && r.Marked:
+		gutter = "▶●"
+	case sel:
+		gutter = "▶ "
+	case r.Marked:
+		gutter = " ●"
+	}
+	if sel {
+		// The selected row is drawn in one style so its background runs
+		// unbroken across the cells.
+		sb.WriteString(gutter)
+		for i, c := range m.cols {
+			if m.widths[i] == 0 {
+				continue
+			}
+			t := ""
+			if i < len(r.Cells) {
+				t = r.Cells[i].Text
+			}
+			sb.WriteString(align(t, m.widths[i], c.Right))
+			sb.WriteByte(' ')
+		}
+		return st.Selected.Render(common.Fit(sb.String(), m.w))
+	}
+	if r.Marked {
+		sb.WriteString(st.Marked.Render(gutter))
+	} else {
+		sb.WriteString(gutter)
+	}
+	used := 2
+	for i, c := range m.cols {
+		if m.widths[i] == 0 {
+			continue
+		}
+		t, style := "", st.Cell
+		if i < len(r.Cells) {
+			t = r.Cells[i].Text
+			if r.Cells[i].Style != nil {
+				style = *r.Cells[i].Style
+			}
+		}
+		if r.Marked {
+			style = st.Marked
+		}
+		sb.WriteString(style.Render(align(t, m.widths[i], c.Right)))
+		sb.WriteByte(' ')
+		used += m.widths[i] + 1
+	}
+	if used < m.w {
+		sb.WriteString(strings.Repeat(" ", m.w-used))
+	}
+	return common.Fit(sb.String(), m.w)
+}
+
+func align(s string, w int, right bool) string {
+	if right {
+		return common.FitRight(s, w)
+	}
+	return common.Fit(s, w)
+}
