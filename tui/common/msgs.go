@@ -1,6 +1,10 @@
 package common
 
-import "github.com/berth-dev/berth/tui/data"
+import (
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/berth-dev/berth/tui/data"
+)
 
 // Data messages: results of backend calls and items of streams, delivered to
 // every pane.
@@ -84,3 +88,13 @@ type ErrorMsg struct{ Err error }
 
 // InfoMsg is a notice to show in the status line.
 type InfoMsg string
+
+// RestyleMsg tells panes that the styles changed (a new theme), so that
+// rows they keep pre-styled are drawn again.
+type RestyleMsg struct{}
+
+// Opener is a pane that can be opened for targets: the Logs pane for the
+// containers to follow, the Layers pane for an image.
+type Opener interface {
+	Open(targets []Target) tea.Cmd
+}

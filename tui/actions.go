@@ -1,0 +1,163 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/berth-dev/berth/tui/common"
+	"github.com/berth-dev/berth/tui/components/dialog"
+)
+
+// request handles a pane's request for an action: it asks for a name to
+// rename to, confirms a destructive action, or runs it.
+func (m *Model) request(act common.ActionMsg) tea.Cmd {
+	if len(act.Targets) == 0 {
+		return nil
+	}
+	switch {
+	case act.Action == common.Rename && act.Arg == "":
+		t := act.Targets[0]
+		act.Targets = act.Targets[:1]
+		m.prompt = dialog.NewPrompt(m.c, "Rename "+t.Name+" to", t.Name, act)
+		return nil
+	case act.Action.Destructive():
+		m.confirm = dialog.NewConfirm(m.c, confirmTitle(act), confirmBody(act), act)
+		return nil
+	}
+	return m.run(act)
+}
+
+func confirmTitle(act common.ActionMsg) string {
+	verb := string(act.Action)
+	if act.Action == common.RemoveImage {
+		verb = "remove"
+	}
+	what := "container"
+	if act.Action == common.RemoveImage {
+		what = "image"
+	}
+	if len(act.Targets) > 1 {
+		what += "s"
+		return fmt.Sprintf("%s %d %s?", capital(verb), len(act.Targets), what)
+	}
+	return fmt.Sprintf("%s %s %s?", capital(verb), what, act.Targets[0].Name)
+}
+
+func confirmBody(act common.ActionMsg) []string {
+	const show = 5
+	var body []string
+	for i, t := range act.Targets {
+		if i == show {
+			body = append(body, fmt.Sprintf("… and %d more", len(act.Targets)-show))
+			break
+		}
+		body = append(body, "• "+t.Name+"  "+common.ShortID(t.ID))
+	}
+	return body
+}
+
+func capital(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// run calls the backend for each target, each in its own command.
+func (m *Model) run(act common.ActionMsg) tea.Cmd {
+	b, ctx := m.backend, m.c.Ctx
+	cmds := make([]tea.Cmd, 0, len(act.Targets)+1)
+	for _, t := range act.Targets {
+		cmds = append(cmds, func() tea.Msg {
+			return common.ActionDoneMsg{Action: act.Action, Target: t, Err: call(ctx, b, act.Action, t.ID, act.Arg)}
+		})
+	}
+	cmds = append(cmds, m.note(fmt.Sprintf("%s: %s…", act.Action, names(act.Targets))))
+	return tea.Batch(cmds...)
+}
+
+func call(ctx context.Context, b Backend, a common.Action, id, arg string) error {
+	switch a {
+	case common.Start:
+		return b.Start(ctx, id)
+	case common.Stop:
+		return b.Stop(ctx, id)
+	case common.Restart:
+		return b.Restart(ctx, id)
+	case common.Pause:
+		return b.Pause(ctx, id)
+	case common.Unpause:
+		return b.Unpause(ctx, id)
+	case common.Kill:
+		return b.Kill(ctx, id)
+	case common.Remove:
+		return b.Remove(ctx, id)
+	case common.Rename:
+		return b.Rename(ctx, id, arg)
+	case common.RemoveImage:
+		return b.RemoveImage(ctx, id)
+	}
+	return fmt.Errorf("running %s: %w", a, errUnknownAction)
+}
+
+func names(ts []common.Target) string {
+	var ns []string
+	for i, t := range ts {
+		if i == 3 {
+			ns = append(ns, fmt.Sprintf("+%d", len(ts)-3))
+			break
+		}
+		ns = append(ns, t.Name)
+	}
+	return strings.Join(ns, ", ")
+}
+
+// done reports an action's result and reloads the lists.
+func (m *Model) done(d common.ActionDoneMsg) tea.Cmd {
+	reload := tea.Batch(m.loadContainers(), m.loadImages())
+	if d.Err != nil {
+		return tea.Batch(m.fail(fmt.Errorf("%s %s: %w", d.Action, d.Target.Name, d.Err)), reload)
+	}
+	return tea.Batch(m.note(fmt.Sprintf("%s: %s done", d.Action, d.Target.Name)), reload)
+}
+
+// open switches to a pane and starts what it shows for the targets.
+func (m *Model) open(o common.OpenMsg) tea.Cmd {
+	i, p := m.pane(o.Pane)
+	if p == nil {
+		return nil
+	}
+	m.active = i
+	var cmds []tea.Cmd
+	if op, ok := p.(common.Opener); ok {
+		cmds = append(cmds, op.Open(o.Targets))
+	}
+	if len(o.Targets) == 0 {
+		return tea.Batch(cmds...)
+	}
+	b, ctx, t := m.backend, m.c.Ctx, o.Targets[0]
+	switch o.Pane {
+	case "logs":
+		cmds = append(cmds, m.followLogs(o.Targets))
+	case "layers":
+		cmds = append(cmds, func() tea.Msg {
+			a, err := b.Layers(ctx, t.ID)
+			if err != nil {
+				return common.ErrorMsg{Err: fmt.Errorf("analysing image %s: %w", t.Name, err)}
+			}
+			return common.LayersMsg(a)
+		})
+	case "namespaces":
+		cmds = append(cmds, func() tea.Msg {
+			n, err := b.Namespaces(ctx, t.ID)
+			if err != nil {
+				return common.ErrorMsg{Err: fmt.Errorf("reading namespaces of %s: %w", t.Name, err)}
+			}
+			return common.NamespacesMsg(n)
+		})
+	}
+	return tea.Batch(cmds...)
+}

@@ -1,0 +1,49 @@
+package tui
+
+import (
+	"context"
+	"time"
+
+	"github.com/berth-dev/berth/tui/data"
+)
+
+// Backend is what the workbench needs of the engine. An adapter over the
+// real engine satisfies it; the workbench calls it only from commands, never
+// while handling a message, so a slow engine cannot freeze the screen.
+//
+// # Lists
+//
+// Containers and Images return the whole list each time; the workbench calls
+// them on start, at the refresh interval, and shortly after each event.
+//
+// # Streams
+//
+// Events, Stats and Logs return a channel that the backend closes when ctx
+// is cancelled or the stream ends. The workbench reads one value at a time
+// and never holds a channel it no longer shows. Events first delivers the
+// journal since the given time, then follows it.
+//
+// # Actions
+//
+// The action methods act on one container or image and return an error a
+// user can read ("stopping web: container is not running").
+type Backend interface {
+	Containers(ctx context.Context) ([]data.ContainerRow, error)
+	Images(ctx context.Context) ([]data.ImageRow, error)
+	Layers(ctx context.Context, imageID string) (data.LayerAnalysis, error)
+	Namespaces(ctx context.Context, containerID string) (data.NamespaceInfo, error)
+
+	Events(ctx context.Context, since time.Time) (<-chan data.EventRow, error)
+	Stats(ctx context.Context, interval time.Duration) (<-chan data.StatsSample, error)
+	Logs(ctx context.Context, containerID string, opts data.LogOptions) (<-chan data.LogLine, error)
+
+	Start(ctx context.Context, id string) error
+	Stop(ctx context.Context, id string) error
+	Restart(ctx context.Context, id string) error
+	Pause(ctx context.Context, id string) error
+	Unpause(ctx context.Context, id string) error
+	Kill(ctx context.Context, id string) error
+	Remove(ctx context.Context, id string) error
+	Rename(ctx context.Context, id, name string) error
+	RemoveImage(ctx context.Context, id string) error
+}

@@ -1,0 +1,5 @@
+package tui
+
+import "errors"
+
+var errUnknownAction = errors.New("unknown action")

@@ -1,0 +1,275 @@
+package tui
+
+import (
+	"context"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/berth-dev/berth/themes"
+	"github.com/berth-dev/berth/tui/common"
+	"github.com/berth-dev/berth/tui/components/dialog"
+	"github.com/berth-dev/berth/tui/components/palette"
+)
+
+// Model is the workbench: it owns the panes, the overlays and the streams.
+type Model struct {
+	c       *common.Common
+	backend Backend
+	opts    Options
+	cancel  context.CancelFunc
+	follow  bool // the theme follows the terminal's background
+
+	panes  []common.Pane
+	active int
+
+	help    bool
+	helpTop int
+	pal     *palette.Model
+	confirm *dialog.Confirm
+	prompt  *dialog.Prompt
+
+	status  string
+	isError bool
+	noteTag int
+
+	reloadTag int
+	logGen    int
+	logCancel context.CancelFunc
+}
+
+var _ tea.Model = (*Model)(nil)
+
+// Init starts the lists, the streams and the refresh tick.
+func (m *Model) Init() tea.Cmd {
+	cmds := []tea.Cmd{m.loadContainers(), m.loadImages()}
+	if m.follow {
+		cmds = append(cmds, tea.RequestBackgroundColor)
+	}
+	if !m.opts.NoStreams {
+		cmds = append(cmds, m.openEvents(), m.openStats(), m.tick())
+	}
+	for _, p := range m.panes {
+		cmds = append(cmds, p.Init())
+	}
+	return tea.Batch(cmds...)
+}
+
+// Pane returns the active pane.
+func (m *Model) Pane() common.Pane { return m.panes[m.active] }
+
+// Update handles one message.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.resize(msg.Width, msg.Height)
+		return m, nil
+	case tea.BackgroundColorMsg:
+		if m.follow {
+			m.restyle(themes.Pick(msg.IsDark()))
+			return m, m.broadcast(common.RestyleMsg{})
+		}
+		return m, nil
+	case themeMsg:
+		m.follow = false
+		m.restyle(msg.p)
+		m.note("theme " + msg.p.Name)
+		return m, m.broadcast(common.RestyleMsg{})
+	case tea.KeyPressMsg:
+		return m, m.key(msg)
+	case tea.MouseWheelMsg:
+		return m, m.wheel(msg)
+	case tea.MouseClickMsg:
+		return m, m.click(msg)
+	case common.ActionMsg:
+		return m, m.request(msg)
+	case common.ActionDoneMsg:
+		return m, m.done(msg)
+	case common.OpenMsg:
+		return m, m.open(msg)
+	case common.ErrorMsg:
+		return m, m.fail(msg.Err)
+	case common.InfoMsg:
+		return m, m.note(string(msg))
+	case clearNoteMsg:
+		if msg.tag == m.noteTag {
+			m.status, m.isError = "", false
+		}
+		return m, nil
+	case tickMsg:
+		return m, tea.Batch(m.loadContainers(), m.loadImages(), m.tick())
+	case reloadMsg:
+		if msg.tag == m.reloadTag {
+			return m, tea.Batch(m.loadContainers(), m.loadImages())
+		}
+		return m, nil
+	case eventMsg:
+		return m, tea.Batch(m.broadcast(common.EventMsg(msg.row)), m.debounceReload(), waitEvent(msg.ch))
+	case statsMsg:
+		return m, tea.Batch(m.broadcast(common.StatsMsg(msg.s)), waitStats(msg.ch))
+	case logMsg:
+		if msg.gen != m.logGen {
+			return m, nil // a stream of logs no longer shown
+		}
+		return m, tea.Batch(m.broadcast(common.LogMsg(msg.lines)), waitLogs(msg.gen, msg.ch))
+	case streamEndMsg:
+		if msg.err != nil {
+			return m, m.fail(msg.err)
+		}
+		return m, nil
+	}
+	return m, m.broadcast(msg)
+}
+
+// broadcast hands a data message to every pane.
+func (m *Model) broadcast(msg tea.Msg) tea.Cmd {
+	cmds := make([]tea.Cmd, 0, len(m.panes))
+	for _, p := range m.panes {
+		cmds = append(cmds, p.Update(msg))
+	}
+	return tea.Batch(cmds...)
+}
+
+func (m *Model) resize(w, h int) {
+	m.c.Width, m.c.Height = w, h
+	for _, p := range m.panes {
+		p.SetSize(w, bodyHeight(h))
+	}
+}
+
+func bodyHeight(h int) int { return max(1, h-2) }
+
+func (m *Model) restyle(p themes.Palette) {
+	m.c.Styles = common.NewStyles(p)
+}
+
+func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
+	km := m.c.Keys
+	switch {
+	case m.confirm != nil:
+		switch m.confirm.Update(k) {
+		case dialog.Accepted:
+			act := m.confirm.Pending
+			m.confirm = nil
+			return m.run(act)
+		case dialog.Cancelled:
+			m.confirm = nil
+			return m.note("cancelled")
+		}
+		return nil
+	case m.prompt != nil:
+		switch m.prompt.Update(k) {
+		case dialog.Accepted:
+			act := m.prompt.Pending
+			act.Arg = m.prompt.In.Value()
+			m.prompt = nil
+			return m.run(act)
+		case dialog.Cancelled:
+			m.prompt = nil
+		}
+		return nil
+	case m.pal != nil:
+		done, chosen := m.pal.Update(k)
+		if !done {
+			return nil
+		}
+		cmd, arg, ok := m.pal.Selected()
+		m.pal = nil
+		if !chosen || !ok {
+			return nil
+		}
+		return m.execute(cmd, arg)
+	case m.help:
+		switch {
+		case key.Matches(k, km.Down):
+			m.helpTop++
+		case key.Matches(k, km.Up):
+			m.helpTop = max(0, m.helpTop-1)
+		case key.Matches(k, km.Help, km.Back, km.Quit):
+			m.help = false
+		}
+		return nil
+	}
+	if m.Pane().Capturing() {
+		if k.String() == "ctrl+c" {
+			return tea.Quit
+		}
+		return m.Pane().Update(k)
+	}
+	switch {
+	case key.Matches(k, km.Quit):
+		return tea.Quit
+	case key.Matches(k, km.Help):
+		m.help, m.helpTop = true, 0
+	case key.Matches(k, km.Palette):
+		m.pal = palette.New(m.c, m.commands())
+	case key.Matches(k, km.NextPane):
+		m.active = (m.active + 1) % len(m.panes)
+	case key.Matches(k, km.PrevPane):
+		m.active = (m.active + len(m.panes) - 1) % len(m.panes)
+	case key.Matches(k, km.Refresh):
+		return tea.Batch(m.loadContainers(), m.loadImages())
+	case len(k.Text) == 1 && k.Text[0] >= '1' && k.Text[0] <= '9':
+		if i := int(k.Text[0] - '1'); i < len(m.panes) {
+			m.active = i
+		}
+	default:
+		if m.isError && key.Matches(k, km.Back) {
+			m.status, m.isError = "", false
+		}
+		return m.Pane().Update(k)
+	}
+	return nil
+}
+
+func (m *Model) wheel(msg tea.MouseWheelMsg) tea.Cmd {
+	if !m.c.Config.Mouse || m.overlay() {
+		return nil
+	}
+	switch msg.Mouse().Button {
+	case tea.MouseWheelUp:
+		return m.Pane().Update(tea.KeyPressMsg{Code: tea.KeyUp})
+	case tea.MouseWheelDown:
+		return m.Pane().Update(tea.KeyPressMsg{Code: tea.KeyDown})
+	}
+	return nil
+}
+
+func (m *Model) click(msg tea.MouseClickMsg) tea.Cmd {
+	if !m.c.Config.Mouse || m.overlay() || msg.Mouse().Y != 0 {
+		return nil
+	}
+	if i := m.tabAt(msg.Mouse().X); i >= 0 {
+		m.active = i
+	}
+	return nil
+}
+
+func (m *Model) overlay() bool {
+	return m.help || m.pal != nil || m.confirm != nil || m.prompt != nil
+}
+
+func (m *Model) pane(name string) (int, common.Pane) {
+	for i, p := range m.panes {
+		if p.Name() == name {
+			return i, p
+		}
+	}
+	return -1, nil
+}
+
+func (m *Model) fail(err error) tea.Cmd {
+	m.status, m.isError = err.Error(), true
+	m.noteTag++
+	return nil // errors stay until esc or the next notice
+}
+
+func (m *Model) note(s string) tea.Cmd {
+	m.status, m.isError = s, false
+	m.noteTag++
+	tag := m.noteTag
+	return tea.Tick(5*time.Second, func(time.Time) tea.Msg { return clearNoteMsg{tag} })
+}
+
+type clearNoteMsg struct{ tag int }
