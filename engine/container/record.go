@@ -119,6 +119,9 @@ type Endpoint struct {
 type State struct {
 	Status Status `json:"status"`
 	Pid    int    `json:"pid,omitempty"`
+	// PidStart is the process's start time in clock ticks since boot: with
+	// Pid it names the process for good, even once the pid is reused.
+	PidStart uint64 `json:"pid_start,omitempty"`
 	// SupervisorPid is the berth process that holds the container's stdio.
 	SupervisorPid int       `json:"supervisor_pid,omitempty"`
 	StartedAt     time.Time `json:"started_at,omitempty"`

@@ -86,15 +86,19 @@ func (s *Supervisor) Run(ctx context.Context, id string, ready io.Writer) error 
 
 	var delay time.Duration
 	first := true
-	for {
-		started := time.Now()
-		exit, err := s.runOnce(ctx, rec, lw, srv, first)
+	// started says "ok" once the first run's process runs; a first run that
+	// fails before that says why instead.
+	started := func() {
 		if first {
-			if err != nil {
-				fmt.Fprintln(ready, err)
-			} else {
-				fmt.Fprintln(ready, "ok")
-			}
+			fmt.Fprintln(ready, "ok")
+			first = false
+		}
+	}
+	for {
+		began := time.Now()
+		exit, err := s.runOnce(ctx, rec, lw, srv, first, started)
+		if first {
+			fmt.Fprintln(ready, err)
 			first = false
 		}
 		if err != nil {
@@ -112,7 +116,7 @@ func (s *Supervisor) Run(ctx context.Context, id string, ready io.Writer) error 
 			srv.Exit(exit.Code)
 			return nil
 		}
-		delay = NextDelay(delay, time.Since(started))
+		delay = NextDelay(delay, time.Since(began))
 		rec, _ = s.Store.Update(id, func(r *container.Record) error {
 			r.State.Status = container.Restarting
 			r.State.ExitCode = exit.Code
@@ -139,7 +143,7 @@ func (s *Supervisor) Run(ctx context.Context, id string, ready io.Writer) error 
 }
 
 // runOnce starts the container's process once and waits for it to end.
-func (s *Supervisor) runOnce(ctx context.Context, rec *container.Record, lw *logs.Writer, srv *attach.Server, first bool) (Exit, error) {
+func (s *Supervisor) runOnce(ctx context.Context, rec *container.Record, lw *logs.Writer, srv *attach.Server, first bool, started func()) (Exit, error) {
 	spec, cleanup, err := s.Prepare.Prepare(ctx, rec)
 	if err != nil {
 		return Exit{}, err
@@ -189,9 +193,10 @@ func (s *Supervisor) runOnce(ctx context.Context, rec *container.Record, lw *log
 		return Exit{}, err
 	}
 	now := time.Now().UTC()
+	pidStart, _ := ProcStartTime(proc.Pid())
 	_, err = s.Store.Update(rec.ID, func(r *container.Record) error {
-		r.State = container.State{Status: container.Running, Pid: proc.Pid(), SupervisorPid: os.Getpid(),
-			StartedAt: now, Health: healthStart(r.Config.Healthcheck)}
+		r.State = container.State{Status: container.Running, Pid: proc.Pid(), PidStart: pidStart,
+			SupervisorPid: os.Getpid(), StartedAt: now, Health: healthStart(r.Config.Healthcheck)}
 		r.Network = rec.Network
 		return nil
 	})
@@ -202,6 +207,7 @@ func (s *Supervisor) runOnce(ctx context.Context, rec *container.Record, lw *log
 	}
 	s.Journal.Append(events.Event{Type: events.TypeContainer, Action: "start", ID: rec.ID,
 		Attributes: map[string]string{"name": rec.Name, "image": rec.Image}})
+	started()
 
 	// Signals sent to the supervisor itself (a system shutdown) go to the container.
 	sigs := make(chan os.Signal, 4)
@@ -251,6 +257,9 @@ func (s *Supervisor) finish(rec *container.Record, exit Exit, runErr error) {
 	})
 }
 
+// ErrSupervised is returned when another supervisor already holds the container.
+var ErrSupervised = errors.New("container is already supervised")
+
 // ExitCoder is an error that says which exit code docker would give it
 // (126 for a command that cannot run, 127 for one not found).
 type ExitCoder interface {
@@ -282,7 +291,7 @@ func holdLock(dir string) (*os.File, error) {
 	}
 	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("container is already supervised: %w", err)
+		return nil, ErrSupervised
 	}
 	return f, nil
 }

@@ -1,87 +1,24 @@
-package supervisor
+package supervisor_test
 
 import (
 	"bytes"
 	"context"
-	"errors"
 	"io"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
-	specs "github.com/opencontainers/runtime-spec/specs-go"
-
 	"github.com/berth-dev/berth/engine/attach"
 	"github.com/berth-dev/berth/engine/container"
 	"github.com/berth-dev/berth/engine/events"
 	"github.com/berth-dev/berth/engine/logs"
+	"github.com/berth-dev/berth/engine/supervisor"
+	"github.com/berth-dev/berth/engine/supervisor/supervisortest"
 )
 
-// hostRuntime runs the spec's process on the host without isolation. It lets
-// these tests check the supervisor's own work (logs, attach, restarts, state);
-// the runner's tests and the engine's end-to-end tests use real containers.
-type hostRuntime struct{}
-
-type hostProc struct {
-	cmd     *exec.Cmd
-	started chan struct{}
-}
-
-func (hostRuntime) Create(ctx context.Context, id string, spec *specs.Spec, stdio Stdio) (Process, error) {
-	cmd := exec.Command(spec.Process.Args[0], spec.Process.Args[1:]...)
-	cmd.Stdout, cmd.Stderr = stdio.Stdout, stdio.Stderr
-	if stdio.Stdin != nil {
-		// A pipe rather than cmd.Stdin: Wait would otherwise wait for the
-		// copy from stdin, which only ends when the client closes its input.
-		w, err := cmd.StdinPipe()
-		if err != nil {
-			return nil, err
-		}
-		go func() { io.Copy(w, stdio.Stdin); w.Close() }()
-	}
-	return &hostProc{cmd: cmd, started: make(chan struct{})}, nil
-}
-
-func (p *hostProc) Pid() int {
-	if p.cmd.Process == nil {
-		return 0
-	}
-	return p.cmd.Process.Pid
-}
-func (p *hostProc) Console() *os.File { return nil }
-func (p *hostProc) Start() error {
-	if err := p.cmd.Start(); err != nil {
-		return err
-	}
-	close(p.started)
-	return nil
-}
-func (p *hostProc) Wait() (Exit, error) {
-	err := p.cmd.Wait()
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		if ws := ee.Sys().(syscall.WaitStatus); ws.Signaled() {
-			return Exit{Code: 128 + int(ws.Signal())}, nil
-		}
-		return Exit{Code: ee.ExitCode()}, nil
-	}
-	return Exit{}, err
-}
-func (p *hostProc) Signal(sig os.Signal) error { return p.cmd.Process.Signal(sig) }
-func (p *hostProc) Delete() error              { return nil }
-
-type argsPreparer struct{ prepared int }
-
-func (a *argsPreparer) Prepare(ctx context.Context, rec *container.Record) (*specs.Spec, func(), error) {
-	a.prepared++
-	return &specs.Spec{Process: &specs.Process{Args: append(rec.Config.Entrypoint, rec.Config.Cmd...)}}, func() {}, nil
-}
-
-func setup(t *testing.T, cfg container.Config) (*Supervisor, *container.Record) {
+func setup(t *testing.T, cfg container.Config) (*supervisor.Supervisor, *container.Record) {
 	t.Helper()
 	root := t.TempDir()
 	store, err := container.Open(filepath.Join(root, "containers"))
@@ -93,7 +30,7 @@ func setup(t *testing.T, cfg container.Config) (*Supervisor, *container.Record) 
 	if err := store.Create(rec); err != nil {
 		t.Fatal(err)
 	}
-	return &Supervisor{Store: store, Journal: j, Runtime: hostRuntime{}, Prepare: &argsPreparer{}, Rotation: logs.DefaultRotation}, rec
+	return &supervisor.Supervisor{Store: store, Journal: j, Runtime: supervisortest.HostRuntime{}, Prepare: &supervisortest.ArgsPreparer{}, Rotation: logs.DefaultRotation}, rec
 }
 
 func TestRunLogsOutputAndRecordsExit(t *testing.T) {
@@ -110,7 +47,7 @@ func TestRunLogsOutputAndRecordsExit(t *testing.T) {
 		t.Fatalf("state %+v", got.State)
 	}
 	var lines []string
-	logs.Read(context.Background(), filepath.Join(s.Store.Dir(rec.ID), LogFile), logs.ReadOptions{Tail: -1}, func(e logs.Entry) error {
+	logs.Read(context.Background(), filepath.Join(s.Store.Dir(rec.ID), supervisor.LogFile), logs.ReadOptions{Tail: -1}, func(e logs.Entry) error {
 		lines = append(lines, e.Stream+":"+e.Line)
 		return nil
 	})
@@ -132,7 +69,7 @@ func TestAttachedClientSeesAllOutputAndExitCode(t *testing.T) {
 	s.WaitAttach = true
 	done := make(chan error, 1)
 	go func() { done <- s.Run(context.Background(), rec.ID, io.Discard) }()
-	sock := filepath.Join(s.Store.Dir(rec.ID), AttachSocket)
+	sock := filepath.Join(s.Store.Dir(rec.ID), supervisor.AttachSocket)
 	var c *attach.Client
 	for i := 0; i < 500; i++ {
 		var err error
@@ -168,7 +105,7 @@ func TestOnFailureRestartsUpToTheLimit(t *testing.T) {
 	if got.RestartCount != 2 || got.State.Status != container.Exited || got.State.ExitCode != 1 {
 		t.Fatalf("restarts %d, state %+v", got.RestartCount, got.State)
 	}
-	if n := s.Prepare.(*argsPreparer).prepared; n != 3 {
+	if n := s.Prepare.(*supervisortest.ArgsPreparer).Prepared; n != 3 {
 		t.Fatalf("ran %d times, want 3", n)
 	}
 }
@@ -179,10 +116,10 @@ func TestSecondSupervisorIsRefused(t *testing.T) {
 	defer cancel()
 	go s.Run(ctx, rec.ID, io.Discard)
 	dir := s.Store.Dir(rec.ID)
-	for i := 0; i < 500 && !Alive(dir); i++ {
+	for i := 0; i < 500 && !supervisor.Alive(dir); i++ {
 		time.Sleep(10 * time.Millisecond)
 	}
-	if !Alive(dir) {
+	if !supervisor.Alive(dir) {
 		t.Fatal("supervisor not seen alive")
 	}
 	var ready bytes.Buffer

@@ -1,0 +1,203 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+
+	"github.com/berth-dev/berth/engine/container"
+	"github.com/berth-dev/berth/engine/events"
+	"github.com/berth-dev/berth/engine/logs"
+	"github.com/berth-dev/berth/engine/supervisor"
+	"github.com/berth-dev/berth/engine/supervisor/supervisortest"
+)
+
+// images is a map of real (empty-layered) images by name.
+type images map[string]v1.Image
+
+func (m images) Image(ctx context.Context, ref string) (v1.Image, error) {
+	if img, ok := m[ref]; ok {
+		return img, nil
+	}
+	return nil, fmt.Errorf("no such image: %s", ref)
+}
+
+func testImage(t *testing.T, cfg v1.Config) v1.Image {
+	t.Helper()
+	img, err := mutate.Config(empty.Image, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+// newEngine opens an engine whose containers run as host processes under an
+// in-process supervisor: this tests the lifecycle, not isolation.
+func newEngine(t *testing.T) *Engine {
+	t.Helper()
+	e, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Images = images{
+		"sh": testImage(t, v1.Config{Cmd: []string{"/bin/sh"}, Volumes: map[string]struct{}{"/data": {}}}),
+	}
+	e.Supervise = func(ctx context.Context, id string, waitAttach bool) error {
+		s := &supervisor.Supervisor{Store: e.Containers, Journal: e.Events, Runtime: supervisortest.HostRuntime{},
+			Prepare: &supervisortest.ArgsPreparer{}, Rotation: logs.DefaultRotation}
+		ready := make(chan string, 1)
+		go s.Run(context.Background(), id, lineWriter(ready))
+		if msg := <-ready; msg != "ok" {
+			return errors.New(msg)
+		}
+		return nil
+	}
+	return e
+}
+
+type lineWriter chan string
+
+func (w lineWriter) Write(p []byte) (int, error) {
+	select {
+	case w <- string(p[:len(p)-1]):
+	default:
+	}
+	return len(p), nil
+}
+
+func TestRunToExit(t *testing.T) {
+	e := newEngine(t)
+	ctx := context.Background()
+	rec, err := e.Create(ctx, "sh", RunOptions{Name: "once", Cmd: []string{"/bin/sh", "-c", "echo hi; exit 4"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Config.Hostname != rec.ID[:12] || len(rec.Config.Mounts) != 1 || rec.Config.Mounts[0].Source == "" {
+		t.Fatalf("created %+v", rec.Config)
+	}
+	if err := e.Start(ctx, "once", false); err != nil {
+		t.Fatal(err)
+	}
+	code, err := e.Wait(ctx, "once")
+	if err != nil || code != 4 {
+		t.Fatalf("wait: %d, %v", code, err)
+	}
+	evs, _ := e.Events.Read(time.Time{}, time.Time{}, events.Filter{IDs: []string{"once"}})
+	if got := fmt.Sprint(actionsOf(evs)); got != "[create start die]" {
+		t.Fatalf("events %s", got)
+	}
+}
+
+func TestStopKillsAfterTimeoutAndSkipsRestart(t *testing.T) {
+	e := newEngine(t)
+	ctx := context.Background()
+	// The shell ignores SIGTERM, so stop must fall back to SIGKILL.
+	_, err := e.Create(ctx, "sh", RunOptions{Name: "stubborn", Cmd: []string{"/bin/sh", "-c", "trap '' TERM; while :; do sleep 0.1; done"},
+		Restart: container.RestartPolicy{Name: "always"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Start(ctx, "stubborn", false); err != nil {
+		t.Fatal(err)
+	}
+	one := 1
+	if err := e.Stop(ctx, "stubborn", &one); err != nil {
+		t.Fatal(err)
+	}
+	rec, _ := e.Containers.Get("stubborn")
+	if rec.State.Status != container.Exited || rec.State.ExitCode != 137 || rec.RestartCount != 0 {
+		t.Fatalf("after stop: %+v restarts %d", rec.State, rec.RestartCount)
+	}
+}
+
+func TestRemoveRefusesRunningUnlessForced(t *testing.T) {
+	e := newEngine(t)
+	ctx := context.Background()
+	rec, _ := e.Create(ctx, "sh", RunOptions{Name: "busy", Cmd: []string{"/bin/sh", "-c", "exec sleep 30"}})
+	if err := e.Start(ctx, "busy", false); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Remove(ctx, "busy", false, false); !errors.Is(err, ErrRunning) {
+		t.Fatalf("remove running: %v, want ErrRunning", err)
+	}
+	vol := rec.Config.Mounts[0].Source
+	if err := e.Remove(ctx, "busy", true, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Containers.Get("busy"); !errors.Is(err, container.ErrNotFound) {
+		t.Fatalf("still there: %v", err)
+	}
+	if _, err := e.Volumes.Get(vol); err == nil {
+		t.Fatal("-v left the anonymous volume")
+	}
+}
+
+func TestCreateFailureLeavesNothing(t *testing.T) {
+	e := newEngine(t)
+	ctx := context.Background()
+	if _, err := e.Create(ctx, "nope", RunOptions{}); err == nil {
+		t.Fatal("unknown image accepted")
+	}
+	if _, err := e.Create(ctx, "sh", RunOptions{Name: "dup"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Create(ctx, "sh", RunOptions{Name: "dup"}); !errors.Is(err, container.ErrNameInUse) {
+		t.Fatalf("duplicate name: %v", err)
+	}
+	recs, _ := e.Containers.List()
+	vols, _ := e.Volumes.List()
+	if len(recs) != 1 || len(vols) != 1 {
+		t.Fatalf("failed creates left %d containers and %d volumes, want 1 and 1", len(recs), len(vols))
+	}
+}
+
+func TestReconcileMarksOrphansExited(t *testing.T) {
+	e := newEngine(t)
+	ctx := context.Background()
+	rec, _ := e.Create(ctx, "sh", RunOptions{Name: "orphan"})
+	// A container recorded as running with no supervisor: its supervisor was
+	// killed while nobody watched.
+	e.Containers.Update(rec.ID, func(r *container.Record) error {
+		r.State.Status, r.State.Pid = container.Running, 0
+		return nil
+	})
+	var released []string
+	e.Release = func(ctx context.Context, r *container.Record) error {
+		released = append(released, r.Name)
+		return nil
+	}
+	if err := e.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := e.Containers.Get("orphan")
+	if got.State.Status != container.Exited || got.State.ExitCode != 255 || fmt.Sprint(released) != "[orphan]" {
+		t.Fatalf("after reconcile: %+v, released %v", got.State, released)
+	}
+}
+
+func TestParseSignal(t *testing.T) {
+	for in, want := range map[string]int{"KILL": 9, "SIGTERM": 15, "hup": 1, "10": 10} {
+		if s, err := ParseSignal(in); err != nil || int(s) != want {
+			t.Errorf("ParseSignal(%q) = %d, %v", in, s, err)
+		}
+	}
+	for _, in := range []string{"NOPE", "0", "99"} {
+		if _, err := ParseSignal(in); err == nil {
+			t.Errorf("ParseSignal(%q) accepted", in)
+		}
+	}
+}
+
+func actionsOf(evs []events.Event) []string {
+	var out []string
+	for _, e := range evs {
+		out = append(out, e.Action)
+	}
+	return out
+}
