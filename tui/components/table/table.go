@@ -160,6 +160,14 @@ func (m *Model) layout() {
 	}
 }
 
+// Width returns the width column col is drawn at: 0 when it does not fit.
+func (m *Model) Width(col int) int {
+	if col < 0 || col >= len(m.widths) {
+		return 0
+	}
+	return m.widths[col]
+}
+
 // View draws the table into its size.
 func (m *Model) View() string {
 	st := m.c.Styles

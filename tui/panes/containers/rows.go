@@ -16,7 +16,7 @@ import (
 
 var columns = []table.Column{
 	{Title: "NAME", Width: 10, Flex: 2},
-	{Title: "STATE", Width: 16},
+	{Title: "STATE", Width: 18},
 	{Title: "IMAGE", Width: 10, Flex: 2},
 	{Title: "UP", Width: 4, Right: true},
 	{Title: "CPU%", Width: 5, Right: true},
@@ -24,7 +24,7 @@ var columns = []table.Column{
 	{Title: "MEM", Width: 7, Right: true},
 	{Title: "MEMORY", Width: 10},
 	{Title: "PORTS", Width: 10, Flex: 2},
-	{Title: "ADDRESS", Width: 15},
+	{Title: "ADDRESS", Width: 13},
 }
 
 type sortKey int
@@ -169,6 +169,9 @@ func stateText(r data.ContainerRow, st common.Styles) (string, *lipgloss.Style) 
 		}
 	case "dead":
 		style = &st.Bad
+	}
+	if !r.Running() {
+		return s, style
 	}
 	switch r.Health {
 	case "healthy":

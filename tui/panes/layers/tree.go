@@ -80,7 +80,12 @@ func (p *Pane) treeView(w, h int) string {
 	if p.filter.Focused() || p.filter.Value() != "" {
 		what += "  " + p.filter.View()
 	}
-	lines := []string{title.Render(common.Fit(what, w)), st.TableHeader.Render(common.Fit("     SIZE  PERMISSIONS  PATH", w))}
+	perms := w >= 56 // below that, the path needs the room
+	header := "     SIZE  PATH"
+	if perms {
+		header = "     SIZE  PERMISSIONS  PATH"
+	}
+	lines := []string{title.Render(common.Fit(what, w)), st.TableHeader.Render(common.Fit(header, w))}
 	if len(p.tree) == 0 {
 		lines = append(lines, st.Muted.Render(common.Fit("  no files", w)))
 	}
@@ -103,7 +108,11 @@ func (p *Pane) treeView(w, h int) string {
 				name += "/"
 			}
 		}
-		text := mark + common.FitRight(common.HumanSize(e.node.Size), 8) + "  " + common.Fit(e.node.Mode, 11) + "  " + e.prefix + name
+		text := mark + common.FitRight(common.HumanSize(e.node.Size), 8) + "  "
+		if perms {
+			text += common.Fit(e.node.Mode, 11) + "  "
+		}
+		text += e.prefix + name
 		if i == p.cursor && p.treeFocus {
 			lines = append(lines, st.Selected.Render(common.Fit(text, w)))
 		} else {

@@ -133,11 +133,11 @@ func (p *Pane) lines() []string {
 	out = append(out, st.Muted.Render(fmt.Sprintf("%s  %s", n.Name, common.ShortID(n.ContainerID))))
 	section("Namespaces", "the kernel's walls around the container; same id as the host = shared")
 	for _, ns := range n.Namespaces {
-		own := st.Good.Render("own   ")
+		own, why := st.Good.Render("own   "), explain[ns.Kind]
 		if ns.Container == ns.Host {
-			own = st.Warn.Render("shared")
+			own, why = st.Warn.Render("shared"), "not isolated: the container shares the host's "+ns.Kind+" namespace"
 		}
-		item(fmt.Sprintf("%-6s %s  %s  host %s", ns.Kind, own, st.Accent.Render(ns.Container), st.Muted.Render(ns.Host)), explain[ns.Kind])
+		item(fmt.Sprintf("%-6s %s  %s  host %s", ns.Kind, own, st.Accent.Render(ns.Container), st.Muted.Render(ns.Host)), why)
 	}
 	section("Processes", "each has one pid inside the container and another on the host")
 	out = append(out, st.TableHeader.Render(fmt.Sprintf("  %8s %8s  %-8s %s", "HOST PID", "PID", "USER", "COMMAND")))

@@ -51,14 +51,14 @@ var _ common.Pane = (*Pane)(nil)
 
 var columns = []table.Column{
 	{Title: "NAME", Width: 10, Flex: 1},
+	{Title: "", Width: 9},
 	{Title: "CPU%", Width: 6, Right: true},
 	{Title: "CPU", Width: 12, Flex: 1},
 	{Title: "MEM / LIMIT", Width: 17, Right: true},
-	{Title: "MEMORY", Width: 12},
+	{Title: "MEMORY", Width: 12, Flex: 1},
 	{Title: "NET ↓/↑", Width: 17, Right: true},
 	{Title: "IO r/w", Width: 17, Right: true},
 	{Title: "PIDS", Width: 9, Right: true},
-	{Title: "", Width: 10},
 }
 
 // New returns an empty Resources pane.
@@ -83,7 +83,7 @@ func (p *Pane) Init() tea.Cmd { return nil }
 func (p *Pane) Capturing() bool { return false }
 
 // SetSize implements common.Pane.
-func (p *Pane) SetSize(w, h int) { p.w, p.h = w, h; p.tbl.SetSize(w, h-2) }
+func (p *Pane) SetSize(w, h int) { p.w, p.h = w, h; p.tbl.SetSize(w, h-2); p.dirty = true }
 
 // Keys implements common.Pane.
 func (p *Pane) Keys() []key.Binding {
@@ -217,7 +217,7 @@ func (p *Pane) sync() {
 	for i, id := range p.order {
 		rows[i] = p.row(id, p.tracks[id])
 	}
-	p.tbl.SetSort(map[bool]int{false: 1, true: 3}[p.byMem], false)
+	p.tbl.SetSort(map[bool]int{false: 2, true: 4}[p.byMem], false)
 	p.tbl.SetRows(rows)
 }
 
@@ -242,12 +242,12 @@ func (p *Pane) row(id string, t *track) table.Row {
 	}
 	var flags []string
 	flagStyle := &st.Warn
-	if t.throttled {
-		flags = append(flags, "throttled")
-	}
 	if t.oom {
 		flags = append(flags, "OOM")
 		flagStyle = &st.Bad
+	}
+	if t.throttled {
+		flags = append(flags, "throttled")
 	}
 	cpuStyle := &st.SparkCPU
 	if s.CPULimit > 0 && s.CPU >= s.CPULimit*0.9 {
@@ -255,14 +255,14 @@ func (p *Pane) row(id string, t *track) table.Row {
 	}
 	return table.Row{Key: id, Cells: []table.Cell{
 		{Text: p.running[id], Style: &st.Text},
+		{Text: strings.Join(flags, " "), Style: flagStyle},
 		{Text: fmt.Sprintf("%.1f", s.CPU)},
-		{Text: common.Sparkline(t.cpu.Values(), 40, cpuMax), Style: cpuStyle},
+		{Text: common.Sparkline(t.cpu.Values(), p.tbl.Width(3), cpuMax), Style: cpuStyle},
 		{Text: common.HumanSize(s.Mem) + " / " + limit},
-		{Text: gauge(float64(s.Mem), memMax, 12, s.MemLimit > 0), Style: gaugeStyle(st, float64(s.Mem), float64(s.MemLimit))},
+		{Text: gauge(float64(s.Mem), memMax, p.tbl.Width(5), s.MemLimit > 0), Style: gaugeStyle(st, float64(s.Mem), float64(s.MemLimit))},
 		{Text: common.HumanSize(uint64(t.rx)) + "/s " + common.HumanSize(uint64(t.tx)) + "/s", Style: &st.Info},
 		{Text: common.HumanSize(uint64(t.rd)) + "/s " + common.HumanSize(uint64(t.wr)) + "/s", Style: &st.Muted},
 		{Text: pids},
-		{Text: strings.Join(flags, " "), Style: flagStyle},
 	}}
 }
 
@@ -303,7 +303,7 @@ func (p *Pane) View() string {
 		mem += p.tracks[id].last.Mem
 		pids += p.tracks[id].last.Pids
 	}
-	w := max(10, p.w/3)
+	w := max(10, p.w/4)
 	line1 := st.Title.Render("Total ") + st.Muted.Render(fmt.Sprintf("%d running · CPU %.1f%% ", len(p.order), p.totalCPU.Last())) +
 		st.SparkCPU.Render(common.Sparkline(p.totalCPU.Values(), w, max(100, p.totalCPU.Max()))) +
 		st.Muted.Render(fmt.Sprintf(" · MEM %s ", common.HumanSize(mem))) +
