@@ -1,0 +1,126 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/berth-dev/berth/tui/data"
+	"github.com/berth-dev/berth/tui/data/datatest"
+)
+
+// recorder is a Backend over fixed view values that records the actions the
+// workbench asks for. It is data plus a log, not an engine: nothing changes
+// when an action is called.
+type recorder struct {
+	mu         sync.Mutex
+	containers []data.ContainerRow
+	images     []data.ImageRow
+	calls      []string
+	called     chan string
+	listed     chan struct{}
+	events     chan data.EventRow
+	logs       map[string][]data.LogLine
+	fail       map[string]error // by "action id"
+}
+
+var _ Backend = (*recorder)(nil)
+
+func newRecorder(nc, ni int) *recorder {
+	return &recorder{
+		containers: datatest.Containers(nc),
+		images:     datatest.Images(ni),
+		called:     make(chan string, 100),
+		listed:     make(chan struct{}, 100),
+		events:     make(chan data.EventRow, 10),
+		logs:       map[string][]data.LogLine{},
+		fail:       map[string]error{},
+	}
+}
+
+func (r *recorder) Containers(context.Context) ([]data.ContainerRow, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	select {
+	case r.listed <- struct{}{}:
+	default:
+	}
+	return slices.Clone(r.containers), nil
+}
+
+func (r *recorder) Images(context.Context) ([]data.ImageRow, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.images), nil
+}
+
+func (r *recorder) Layers(_ context.Context, id string) (data.LayerAnalysis, error) {
+	r.record("layers", id, "")
+	return datatest.Analysis(), nil
+}
+
+func (r *recorder) Namespaces(_ context.Context, id string) (data.NamespaceInfo, error) {
+	r.record("namespaces", id, "")
+	return datatest.Namespaces(), nil
+}
+
+func (r *recorder) Events(ctx context.Context, since time.Time) (<-chan data.EventRow, error) {
+	return r.events, nil
+}
+
+func (r *recorder) Stats(ctx context.Context, every time.Duration) (<-chan data.StatsSample, error) {
+	return nil, errors.New("stats are not recorded")
+}
+
+func (r *recorder) Logs(ctx context.Context, id string, opts data.LogOptions) (<-chan data.LogLine, error) {
+	r.record("logs", id, "")
+	r.mu.Lock()
+	lines := r.logs[id]
+	r.mu.Unlock()
+	ch := make(chan data.LogLine, len(lines))
+	for _, l := range lines {
+		ch <- l
+	}
+	close(ch)
+	return ch, nil
+}
+
+func (r *recorder) record(action, id, arg string) error {
+	call := action + " " + id
+	if arg != "" {
+		call += " " + arg
+	}
+	r.mu.Lock()
+	r.calls = append(r.calls, call)
+	err := r.fail[action+" "+id]
+	r.mu.Unlock()
+	r.called <- call
+	return err
+}
+
+func (r *recorder) Start(_ context.Context, id string) error   { return r.record("start", id, "") }
+func (r *recorder) Stop(_ context.Context, id string) error    { return r.record("stop", id, "") }
+func (r *recorder) Restart(_ context.Context, id string) error { return r.record("restart", id, "") }
+func (r *recorder) Pause(_ context.Context, id string) error   { return r.record("pause", id, "") }
+func (r *recorder) Unpause(_ context.Context, id string) error { return r.record("unpause", id, "") }
+func (r *recorder) Kill(_ context.Context, id string) error    { return r.record("kill", id, "") }
+func (r *recorder) Remove(_ context.Context, id string) error  { return r.record("remove", id, "") }
+func (r *recorder) Rename(_ context.Context, id, name string) error {
+	return r.record("rename", id, name)
+}
+func (r *recorder) RemoveImage(_ context.Context, id string) error {
+	return r.record("remove-image", id, "")
+}
+
+// byName returns the ID of the fixture container called name.
+func (r *recorder) byName(name string) string {
+	for _, c := range r.containers {
+		if c.Name == name {
+			return c.ID
+		}
+	}
+	panic(fmt.Sprintf("no container %s in the fixture", name))
+}

@@ -1,0 +1,210 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image/color"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/exp/golden"
+
+	"github.com/berth-dev/berth/themes"
+	"github.com/berth-dev/berth/tui/common"
+	"github.com/berth-dev/berth/tui/common/commontest"
+	"github.com/berth-dev/berth/tui/data/datatest"
+)
+
+func init() { time.Local = time.UTC }
+
+// screen returns a workbench over fixed data, sized w by h, without
+// running a program.
+func screen(t testing.TB, pal themes.Palette, w, h, nc, ni int) (*Model, *recorder) {
+	r := newRecorder(nc, ni)
+	m, err := New(context.Background(), r, Options{Palette: &pal, Now: datatest.Clock, NoStreams: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
+	m.Update(common.ContainersMsg(r.containers))
+	m.Update(common.ImagesMsg(r.images))
+	for _, s := range datatest.Stats(r.containers, 12) {
+		m.Update(common.StatsMsg(s))
+	}
+	return m, r
+}
+
+func keys(m *Model, ks ...string) {
+	for _, k := range ks {
+		m.Update(keyPress(k))
+	}
+}
+
+// act presses keys whose commands only carry a pane's request (an action
+// or an open), and hands each request back to the model as the program
+// would.
+func act(m *Model, ks ...string) {
+	for _, k := range ks {
+		_, cmd := m.Update(keyPress(k))
+		if cmd == nil {
+			continue
+		}
+		switch msg := cmd().(type) {
+		case common.ActionMsg, common.OpenMsg:
+			m.Update(msg)
+		}
+	}
+}
+
+func TestScreen(t *testing.T) {
+	sizes := append(commontest.Sizes, [2]int{300, 100})
+	for _, pal := range commontest.Themes {
+		for _, s := range sizes {
+			t.Run(fmt.Sprintf("%s_%dx%d", pal.Name, s[0], s[1]), func(t *testing.T) {
+				m, _ := screen(t, pal, s[0], s[1], 30, 10)
+				v := m.Render()
+				commontest.CheckFrame(t, v, s[0], s[1])
+				golden.RequireEqual(t, v)
+			})
+		}
+	}
+}
+
+func TestOverlays(t *testing.T) {
+	cases := map[string]func(m *Model, r *recorder){
+		"help":    func(m *Model, r *recorder) { keys(m, "?") },
+		"palette": func(m *Model, r *recorder) { keys(m, ":", "t", "h") },
+		"confirm": func(m *Model, r *recorder) { act(m, "space", "space", "K") },
+		"prompt":  func(m *Model, r *recorder) { act(m, "R") },
+		"error": func(m *Model, r *recorder) {
+			m.Update(common.ErrorMsg{Err: errors.New("stopping web-0: container is not running\nsecond line \x1b[2J")})
+		},
+	}
+	for name, f := range cases {
+		for _, s := range [][2]int{{60, 20}, {80, 24}} {
+			t.Run(fmt.Sprintf("%s_%dx%d", name, s[0], s[1]), func(t *testing.T) {
+				m, r := screen(t, themes.Dark, s[0], s[1], 30, 10)
+				f(m, r)
+				v := m.Render()
+				commontest.CheckFrame(t, v, s[0], s[1])
+				golden.RequireEqual(t, v)
+			})
+		}
+	}
+}
+
+func TestEveryPaneLaysOut(t *testing.T) {
+	for _, s := range [][2]int{{60, 20}, {300, 100}, {40, 8}} {
+		m, _ := screen(t, themes.HighContrast, s[0], s[1], 40, 20)
+		m.Update(common.LayersMsg(datatest.Analysis()))
+		m.Update(common.NamespacesMsg(datatest.Namespaces()))
+		m.Update(common.EventsMsg(datatest.Events(50)))
+		for i := range m.panes {
+			keys(m, fmt.Sprint(i+1))
+			if m.active != i {
+				t.Fatalf("key %d shows pane %d", i+1, m.active)
+			}
+			commontest.CheckFrame(t, m.Render(), s[0], s[1])
+		}
+	}
+}
+
+func TestTooSmall(t *testing.T) {
+	m, _ := screen(t, themes.Dark, 30, 6, 3, 3)
+	v := m.Render()
+	commontest.CheckFrame(t, v, 30, 6)
+	if !strings.Contains(v, "at least 40x8") {
+		t.Fatalf("a tiny terminal is not told why:\n%s", v)
+	}
+}
+
+func TestErrorStaysOneLine(t *testing.T) {
+	m, _ := screen(t, themes.Dark, 80, 24, 3, 3)
+	m.Update(common.ErrorMsg{Err: errors.New("a\nb\r\x1b[2Jc")})
+	v := m.Render()
+	commontest.CheckFrame(t, v, 80, 24)
+	last := commontest.Plain(v[strings.LastIndexByte(v, '\n')+1:])
+	if !strings.Contains(last, "a b c") {
+		t.Fatalf("footer %q does not carry the error on one line", last)
+	}
+	keys(m, "esc")
+	if m.status != "" {
+		t.Fatal("esc did not clear the error")
+	}
+}
+
+func TestThemeFollowsBackground(t *testing.T) {
+	m, err := New(context.Background(), newRecorder(1, 1), Options{Now: datatest.Clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Update(tea.BackgroundColorMsg{Color: color.White})
+	if m.c.Styles.Theme != "light" {
+		t.Fatalf("on a white background the theme is %s", m.c.Styles.Theme)
+	}
+	m.Update(tea.BackgroundColorMsg{Color: color.Black})
+	if m.c.Styles.Theme != "dark" {
+		t.Fatalf("on a black background the theme is %s", m.c.Styles.Theme)
+	}
+	cfg := common.DefaultConfig()
+	cfg.Theme = "gruvbox"
+	m, err = New(context.Background(), newRecorder(1, 1), Options{Config: cfg, Now: datatest.Clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Update(tea.BackgroundColorMsg{Color: color.White})
+	if m.c.Styles.Theme != "gruvbox" {
+		t.Fatalf("a chosen theme was replaced by %s", m.c.Styles.Theme)
+	}
+	cfg.Theme = "nosuch"
+	if _, err := New(context.Background(), newRecorder(1, 1), Options{Config: cfg}); !errors.Is(err, themes.ErrUnknown) {
+		t.Fatalf("unknown theme: %v", err)
+	}
+}
+
+func TestPaletteSwitchesPane(t *testing.T) {
+	m, _ := screen(t, themes.Dark, 80, 24, 3, 3)
+	keys(m, ":", "e", "v", "enter")
+	if m.Pane().Name() != "events" {
+		t.Fatalf("palette 'ev' opened %s", m.Pane().Name())
+	}
+}
+
+func TestHelpListsEveryKey(t *testing.T) {
+	m, _ := screen(t, themes.Dark, 300, 100, 3, 3)
+	keys(m, "?")
+	v := commontest.Plain(m.Render())
+	for _, b := range m.c.Keys.All() {
+		if !strings.Contains(v, b.Help().Desc) {
+			t.Errorf("help does not list %q", b.Help().Desc)
+		}
+	}
+}
+
+// BenchmarkFrame draws one frame of the Containers pane with 500 containers
+// and 200 images at 200x60.
+func BenchmarkFrame(b *testing.B) {
+	m, _ := screen(b, themes.Dark, 200, 60, 500, 200)
+	m.Render()
+	cs := datatest.Stats(datatest.Containers(500), 1)
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		// A stats sample arrives between frames, as it does live.
+		m.Update(common.StatsMsg(cs[i%len(cs)]))
+		_ = m.Render()
+	}
+}
+
+// BenchmarkFrameImages draws one frame of the Images pane over the same
+// data.
+func BenchmarkFrameImages(b *testing.B) {
+	m, _ := screen(b, themes.Dark, 200, 60, 500, 200)
+	keys(m, "2")
+	m.Render()
+	for b.Loop() {
+		_ = m.Render()
+	}
+}
