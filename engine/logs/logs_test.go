@@ -148,7 +148,7 @@ func TestFollowFromSeveralReaders(t *testing.T) {
 	}
 	for r, got := range results {
 		if len(got) != lines+1 || got[0] != "before" {
-			t.Fatalf("reader %d saw %d lines (first %q), want %d", r, len(got), got[0], lines+1)
+			t.Fatalf("reader %d saw %d lines (first %q), want %d: %v", r, len(got), got[0], lines+1, got)
 		}
 	}
 }

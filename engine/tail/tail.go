@@ -97,7 +97,8 @@ func (f *Follower) Close() error {
 }
 
 // Run calls fn for each new line until ctx is done or fn returns an error,
-// and returns that error (nil when ctx ended it).
+// and returns that error (nil when ctx ended it). When ctx ends it reads once
+// more, so that lines written before the end are not lost.
 func (f *Follower) Run(ctx context.Context, fn func(line []byte) error) error {
 	tick := time.NewTicker(backstop)
 	defer tick.Stop()
@@ -107,7 +108,7 @@ func (f *Follower) Run(ctx context.Context, fn func(line []byte) error) error {
 		}
 		select {
 		case <-ctx.Done():
-			return nil
+			return f.Drain(fn)
 		case <-f.watcher.Events:
 		case <-f.watcher.Errors:
 		case <-tick.C:
@@ -117,39 +118,27 @@ func (f *Follower) Run(ctx context.Context, fn func(line []byte) error) error {
 
 // Drain calls fn for every complete line appended since the last call. When
 // the file was rotated (renamed to path.1, path.1 to path.2, and so on) it
-// finishes the old file, reads whole every rotated file newer than it, and
-// goes on with the new one, so that rotations between two calls lose nothing
-// as long as the old files are still kept.
+// finishes the old file, then goes through each newer file in turn up to the
+// current one, so that rotations between two calls lose nothing as long as the
+// rotated files are still kept.
 func (f *Follower) Drain(fn func(line []byte) error) error {
 	for {
 		if err := f.readOn(fn); err != nil {
 			return err
 		}
-		cur, err := os.Stat(f.path)
-		if errors.Is(err, os.ErrNotExist) {
-			return nil
-		}
-		if err != nil {
+		next, err := f.successor()
+		if err != nil || next == nil {
 			return err
 		}
-		mine, err := f.file.Stat()
-		if err != nil {
+		// The file was rotated after we reached its end: the writer may have
+		// added lines before it moved on. A rotated file is complete, so one
+		// more read finishes it.
+		if err := f.readOn(fn); err != nil {
+			next.Close()
 			return err
-		}
-		if os.SameFile(cur, mine) {
-			return nil
-		}
-		for _, newer := range f.newerRotated(mine) {
-			f.file.Close()
-			f.file, f.pos = newer, 0
-			if err := f.readOn(fn); err != nil {
-				return err
-			}
 		}
 		f.file.Close()
-		if err := f.open(false); err != nil {
-			return err
-		}
+		f.file, f.pos = next, 0
 	}
 }
 
@@ -163,27 +152,100 @@ func (f *Follower) readOn(fn func(line []byte) error) error {
 	return err
 }
 
-// newerRotated opens the rotated files (path.1, path.2, ...) that came after
-// the one described by mine, oldest first. When mine is no longer among them
-// all of them are newer.
-func (f *Follower) newerRotated(mine os.FileInfo) []*os.File {
-	var newer []*os.File // newest first while collecting
-	for i := 1; ; i++ {
-		file, err := os.Open(fmt.Sprintf("%s.%d", f.path, i))
+// successor opens the file that came right after the one being read: nil
+// when that one is still the current file.
+func (f *Follower) successor() (*os.File, error) {
+	mine, err := f.file.Stat()
+	if err != nil {
+		return nil, err
+	}
+	chain, err := f.stableChain()
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		for _, c := range chain {
+			if c != nil {
+				c.Close()
+			}
+		}
+	}()
+	if len(chain) == 0 {
+		return nil, nil // the file is gone; keep what we have
+	}
+	at := -1
+	for i, c := range chain {
+		if fi, err := c.Stat(); err == nil && os.SameFile(fi, mine) {
+			at = i
+		}
+	}
+	if at == len(chain)-1 {
+		return nil, nil
+	}
+	// When ours was rotated out of the chain altogether, the oldest file kept
+	// is the next one that can still be read.
+	next := chain[at+1]
+	chain[at+1] = nil
+	return next, nil
+}
+
+// stableChain opens the rotated files and the current one, oldest first. A
+// rotation renames the files one by one, so a listing taken while it runs may
+// be off: it lists until two listings in a row name the same files.
+func (f *Follower) stableChain() ([]*os.File, error) {
+	var prev []*os.File
+	for try := 0; try < 50; try++ {
+		cur := f.listChain()
+		if sameFiles(prev, cur) {
+			closeAll(prev)
+			return cur, nil
+		}
+		closeAll(prev)
+		prev = cur
+	}
+	return prev, nil
+}
+
+func (f *Follower) listChain() []*os.File {
+	var newestFirst []*os.File
+	if c, err := os.Open(f.path); err == nil {
+		newestFirst = append(newestFirst, c)
+	}
+	// A rotation in progress leaves one name free for a moment: look past a
+	// gap, and stop after three names in a row are missing.
+	for i, missing := 1, 0; missing < 3; i++ {
+		c, err := os.Open(fmt.Sprintf("%s.%d", f.path, i))
 		if err != nil {
-			break
+			missing++
+			continue
 		}
-		fi, err := file.Stat()
-		if err != nil || os.SameFile(fi, mine) {
-			file.Close()
-			break
+		missing = 0
+		newestFirst = append(newestFirst, c)
+	}
+	for i, j := 0, len(newestFirst)-1; i < j; i, j = i+1, j-1 {
+		newestFirst[i], newestFirst[j] = newestFirst[j], newestFirst[i]
+	}
+	return newestFirst
+}
+
+func sameFiles(a, b []*os.File) bool {
+	if a == nil || len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		fa, err1 := a[i].Stat()
+		fb, err2 := b[i].Stat()
+		if err1 != nil || err2 != nil || !os.SameFile(fa, fb) {
+			return false
 		}
-		newer = append(newer, file)
 	}
-	for i, j := 0, len(newer)-1; i < j; i, j = i+1, j-1 {
-		newer[i], newer[j] = newer[j], newer[i]
+	return true
+}
+
+func closeAll(fs []*os.File) {
+	for _, f := range fs {
+		f.Close()
 	}
-	return newer
 }
 
 // open opens the current file; atEnd starts past the complete lines it holds.
