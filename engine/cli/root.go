@@ -93,3 +93,19 @@ func printError(err error, debug bool) {
 	}
 	fmt.Fprintf(os.Stderr, "berth: %v\n", err)
 }
+
+// group returns the root's subcommand called name (such as "container" or
+// "volume"), creating it when no verb file has yet, so that several files can
+// add verbs under one group.
+func group(root *cobra.Command, name, short string) *cobra.Command {
+	for _, c := range root.Commands() {
+		if c.Name() == name {
+			return c
+		}
+	}
+	g := &cobra.Command{Use: name, Short: short, Args: cobra.NoArgs, RunE: func(cmd *cobra.Command, args []string) error {
+		return cmd.Help()
+	}}
+	root.AddCommand(g)
+	return g
+}
