@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
@@ -250,3 +251,5 @@ func eventsOf(evs []progress.Event, k progress.Kind) []progress.Event {
 }
 
 func runtimeArch() string { return runtime.GOARCH }
+
+var timeFixed = time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
