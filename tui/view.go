@@ -80,7 +80,7 @@ func (m *Model) tabTitles(w int) ([]string, bool) {
 }
 
 func (m *Model) header(w int) string {
-	st := m.c.Styles
+	st := &m.c.Styles
 	titles, brand := m.tabTitles(w)
 	var sb strings.Builder
 	if brand {
@@ -118,7 +118,7 @@ func (m *Model) tabAt(x int) int {
 }
 
 func (m *Model) footer(w int) string {
-	st := m.c.Styles
+	st := &m.c.Styles
 	right := st.StatusKey.Render("?") + st.StatusDesc.Render(" help ")
 	rw := ansi.StringWidth(right)
 	if m.status != "" {
@@ -170,7 +170,7 @@ func (m *Model) hints() []key.Binding {
 // helpView lists every key: the active pane's first, then all of the
 // workbench's, in as many columns as fit, scrolled by helpTop.
 func (m *Model) helpView(w, h int) string {
-	st := m.c.Styles
+	st := &m.c.Styles
 	type entry struct{ k, d string }
 	var entries []entry
 	add := func(title string, bs []key.Binding) {

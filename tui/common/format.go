@@ -96,16 +96,27 @@ func max0(i int) int {
 	return i
 }
 
+// Width returns the cells s takes on screen, ignoring ANSI styles. Plain
+// ASCII, the common case, is measured without parsing.
+func Width(s string) int {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 0x80 || c < 0x20 {
+			return ansi.StringWidth(s)
+		}
+	}
+	return len(s)
+}
+
 // Fit cuts s (which may hold ANSI styles) to width cells with an ellipsis,
 // then pads it with spaces to exactly width cells.
 func Fit(s string, width int) string {
 	if width <= 0 {
 		return ""
 	}
-	w := ansi.StringWidth(s)
+	w := Width(s)
 	if w > width {
 		s = ansi.Truncate(s, width, "…")
-		w = ansi.StringWidth(s)
+		w = Width(s)
 	}
 	if w < width {
 		s += strings.Repeat(" ", width-w)
@@ -118,11 +129,29 @@ func FitRight(s string, width int) string {
 	if width <= 0 {
 		return ""
 	}
-	w := ansi.StringWidth(s)
+	w := Width(s)
 	if w > width {
 		return ansi.Truncate(s, width, "…")
 	}
 	return strings.Repeat(" ", width-w) + s
+}
+
+// Pad lays lines that are already exactly w cells wide into a block of h
+// lines, adding blank lines or dropping extra ones.
+func Pad(lines []string, w, h int) string {
+	if h <= 0 {
+		return ""
+	}
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	if len(lines) < h {
+		blank := strings.Repeat(" ", max0(w))
+		for len(lines) < h {
+			lines = append(lines, blank)
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 // Block lays lines into a block of exactly w by h cells: each line fitted,

@@ -62,7 +62,7 @@ func (d *Confirm) Update(msg tea.Msg) Result {
 
 // View draws the dialog box.
 func (d *Confirm) View(maxW int) string {
-	st := d.c.Styles
+	st := &d.c.Styles
 	w := min(maxW-4, 56)
 	lines := []string{st.DialogTitle.Render(common.Fit(d.Title, w)), ""}
 	for _, b := range d.Body {
@@ -111,7 +111,7 @@ func (p *Prompt) Update(msg tea.Msg) Result {
 
 // View draws the prompt box.
 func (p *Prompt) View(maxW int) string {
-	st := p.c.Styles
+	st := &p.c.Styles
 	w := min(maxW-4, 56)
 	lines := []string{
 		st.DialogTitle.Render(common.Fit(p.Title, w)), "",

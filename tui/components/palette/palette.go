@@ -132,7 +132,7 @@ func Score(q, s string) (int, bool) {
 
 // View draws the palette box, at most h lines tall.
 func (m *Model) View(maxW, h int) string {
-	st := m.c.Styles
+	st := &m.c.Styles
 	w := min(maxW-4, 60)
 	lines := []string{st.Input.Render(common.Fit(m.in.View(), w)), st.Rule.Render(strings.Repeat("─", w))}
 	n := max(1, min(len(m.matches), h-4))

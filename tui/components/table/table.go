@@ -47,6 +47,27 @@ type Model struct {
 	sortCol int
 	sortRev bool
 	empty   string
+	// paints caches each cell style's opening and closing sequences, so a
+	// frame costs string joins rather than a lipgloss render per cell. It
+	// is dropped when the theme changes.
+	paints     map[*lipgloss.Style][2]string
+	paintTheme string
+}
+
+// paint styles s with st, which must be a plain colour and weight style
+// (no padding, border or width).
+func (m *Model) paint(st *lipgloss.Style, s string) string {
+	if m.paintTheme != m.c.Styles.Theme || m.paints == nil {
+		m.paints, m.paintTheme = map[*lipgloss.Style][2]string{}, m.c.Styles.Theme
+	}
+	p, ok := m.paints[st]
+	if !ok {
+		r := st.Render("\x00")
+		i := strings.IndexByte(r, 0)
+		p = [2]string{r[:i], r[i+1:]}
+		m.paints[st] = p
+	}
+	return p[0] + s + p[1]
 }
 
 // New returns a table with the given columns.
@@ -170,7 +191,7 @@ func (m *Model) Width(col int) int {
 
 // View draws the table into its size.
 func (m *Model) View() string {
-	st := m.c.Styles
+	st := &m.c.Styles
 	lines := make([]string, 0, m.h)
 	var hb strings.Builder
 	hb.WriteString("  ")
@@ -197,11 +218,11 @@ func (m *Model) View() string {
 	for ri := m.offset; ri < end; ri++ {
 		lines = append(lines, m.row(ri))
 	}
-	return common.Block(lines, m.w, m.h)
+	return common.Pad(lines, m.w, m.h) // every line is m.w wide
 }
 
 func (m *Model) row(ri int) string {
-	st := m.c.Styles
+	st := &m.c.Styles
 	r := m.rows[ri]
 	sel := ri == m.cursor
 	var sb strings.Builder
@@ -229,10 +250,10 @@ func (m *Model) row(ri int) string {
 			sb.WriteString(align(t, m.widths[i], c.Right))
 			sb.WriteByte(' ')
 		}
-		return st.Selected.Render(common.Fit(sb.String(), m.w))
+		return m.paint(&st.Selected, common.Fit(sb.String(), m.w))
 	}
 	if r.Marked {
-		sb.WriteString(st.Marked.Render(gutter))
+		sb.WriteString(m.paint(&st.Marked, gutter))
 	} else {
 		sb.WriteString(gutter)
 	}
@@ -241,24 +262,24 @@ func (m *Model) row(ri int) string {
 		if m.widths[i] == 0 {
 			continue
 		}
-		t, style := "", st.Cell
+		t, style := "", &st.Cell
 		if i < len(r.Cells) {
 			t = r.Cells[i].Text
 			if r.Cells[i].Style != nil {
-				style = *r.Cells[i].Style
+				style = r.Cells[i].Style
 			}
 		}
 		if r.Marked {
-			style = st.Marked
+			style = &st.Marked
 		}
-		sb.WriteString(style.Render(align(t, m.widths[i], c.Right)))
+		sb.WriteString(m.paint(style, align(t, m.widths[i], c.Right)))
 		sb.WriteByte(' ')
 		used += m.widths[i] + 1
 	}
 	if used < m.w {
 		sb.WriteString(strings.Repeat(" ", m.w-used))
 	}
-	return common.Fit(sb.String(), m.w)
+	return sb.String() // the columns were laid out to fit m.w
 }
 
 func align(s string, w int, right bool) string {

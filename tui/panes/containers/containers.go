@@ -308,7 +308,7 @@ func (p *Pane) View() string {
 }
 
 func (p *Pane) summary() string {
-	st := p.c.Styles
+	st := &p.c.Styles
 	if p.filter.Focused() || p.filter.Value() != "" {
 		return st.Accent.Render(common.Fit(p.filter.View()+fmt.Sprintf("  (%d of %d)", len(p.shown), len(p.all)), p.w))
 	}

@@ -118,7 +118,7 @@ func uptime(r data.ContainerRow, now time.Time) time.Duration {
 }
 
 func (p *Pane) row(r data.ContainerRow) table.Row {
-	st := p.c.Styles
+	st := &p.c.Styles
 	now := p.c.Now()
 	state, stStyle := stateText(r, st)
 	up := ""
@@ -154,7 +154,7 @@ func (p *Pane) row(r data.ContainerRow) table.Row {
 	}
 }
 
-func stateText(r data.ContainerRow, st common.Styles) (string, *lipgloss.Style) {
+func stateText(r data.ContainerRow, st *common.Styles) (string, *lipgloss.Style) {
 	s := r.Status
 	style := &st.Muted
 	switch r.Status {

@@ -150,7 +150,7 @@ func (p *Pane) key(k tea.KeyPressMsg) {
 
 // View implements common.Pane.
 func (p *Pane) View() string {
-	st := p.c.Styles
+	st := &p.c.Styles
 	var head string
 	if p.filter.Focused() || p.filter.Value() != "" {
 		head = st.Accent.Render(common.Fit(p.filter.View()+fmt.Sprintf("  (%d of %d)", len(p.shown), len(p.all)), p.w))
@@ -176,7 +176,7 @@ func (p *Pane) View() string {
 }
 
 func (p *Pane) line(e data.EventRow) string {
-	st := p.c.Styles
+	st := &p.c.Styles
 	style := st.Info
 	switch e.Action {
 	case "die", "kill", "oom", "destroy", "delete", "untag":

@@ -229,7 +229,7 @@ func (p *Pane) refresh() {
 		}
 		return c
 	})
-	st := p.c.Styles
+	st := &p.c.Styles
 	now := p.c.Now()
 	rows := make([]table.Row, len(p.shown))
 	for i, r := range p.shown {
@@ -262,7 +262,7 @@ func (p *Pane) refresh() {
 
 // View implements common.Pane.
 func (p *Pane) View() string {
-	st := p.c.Styles
+	st := &p.c.Styles
 	var top string
 	if p.filter.Focused() || p.filter.Value() != "" {
 		top = st.Accent.Render(common.Fit(p.filter.View()+fmt.Sprintf("  (%d of %d)", len(p.shown), len(p.all)), p.w))

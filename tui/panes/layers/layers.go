@@ -184,7 +184,7 @@ func (p *Pane) rebuild() {
 
 // View implements common.Pane.
 func (p *Pane) View() string {
-	st := p.c.Styles
+	st := &p.c.Styles
 	if p.a == nil {
 		msg := "  choose an image in the Images pane and press enter"
 		if p.target.ID != "" {
@@ -219,7 +219,7 @@ func (p *Pane) View() string {
 }
 
 func (p *Pane) layersView(w, h int) string {
-	st := p.c.Styles
+	st := &p.c.Styles
 	title := st.TableHeader
 	if !p.treeFocus {
 		title = st.Title

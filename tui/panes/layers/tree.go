@@ -68,7 +68,7 @@ func contains(n *data.FileNode, path, filter string) bool {
 }
 
 func (p *Pane) treeView(w, h int) string {
-	st := p.c.Styles
+	st := &p.c.Styles
 	title := st.TableHeader
 	if p.treeFocus {
 		title = st.Title

@@ -223,7 +223,7 @@ func (p *Pane) jump(d int) {
 
 // View implements common.Pane.
 func (p *Pane) View() string {
-	st := p.c.Styles
+	st := &p.c.Styles
 	lines := []string{p.head()}
 	top := p.top
 	if p.follow {
@@ -245,7 +245,7 @@ func (p *Pane) View() string {
 }
 
 func (p *Pane) head() string {
-	st := p.c.Styles
+	st := &p.c.Styles
 	if p.search.Focused() {
 		return st.Accent.Render(common.Fit(p.search.View(), p.w))
 	}
@@ -271,7 +271,7 @@ func (p *Pane) head() string {
 }
 
 func (p *Pane) line(l data.LogLine, current bool) string {
-	st := p.c.Styles
+	st := &p.c.Styles
 	var sb strings.Builder
 	if p.stamps {
 		sb.WriteString(st.Timestamp.Render(l.Time.UTC().Format("2006-01-02T15:04:05.000Z")) + " ")
@@ -314,7 +314,7 @@ func (p *Pane) line(l data.LogLine, current bool) string {
 
 // nameStyle gives each merged container a stable colour of the palette.
 func (p *Pane) nameStyle(id string) (s lipgloss.Style) {
-	st := p.c.Styles
+	st := &p.c.Styles
 	choices := []lipgloss.Style{st.Accent, st.Secondary, st.Good, st.Warn, st.Info}
 	for i, t := range p.targets {
 		if t.ID == id {

@@ -108,7 +108,7 @@ func (p *Pane) View() string {
 }
 
 func (p *Pane) lines() []string {
-	st := p.c.Styles
+	st := &p.c.Styles
 	if p.info == nil {
 		msg := "  choose a container in the Containers pane and press n"
 		if p.target.ID != "" {

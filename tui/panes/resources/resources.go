@@ -222,7 +222,7 @@ func (p *Pane) sync() {
 }
 
 func (p *Pane) row(id string, t *track) table.Row {
-	st := p.c.Styles
+	st := &p.c.Styles
 	s := t.last
 	cpuMax := max(100, t.cpu.Max())
 	if s.CPULimit > 0 {
@@ -283,7 +283,7 @@ func gauge(v, max float64, w int, limited bool) string {
 	return "▕" + strings.Repeat("█", n) + strings.Repeat("░", inner-n) + end
 }
 
-func gaugeStyle(st common.Styles, v, limit float64) *lipgloss.Style {
+func gaugeStyle(st *common.Styles, v, limit float64) *lipgloss.Style {
 	switch {
 	case limit > 0 && v >= limit*0.9:
 		return &st.Limit
@@ -296,7 +296,7 @@ func gaugeStyle(st common.Styles, v, limit float64) *lipgloss.Style {
 // View implements common.Pane.
 func (p *Pane) View() string {
 	p.sync()
-	st := p.c.Styles
+	st := &p.c.Styles
 	var mem uint64
 	var pids uint64
 	for _, id := range p.order {
