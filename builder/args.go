@@ -100,8 +100,9 @@ func (s *stageState) evalArg(in *dockerfile.Instruction) error {
 	if err != nil {
 		return err
 	}
-	var parts []string
+	var parts, names []string
 	for _, d := range decls {
+		names = append(names, d.Name)
 		v, has := s.b.opts.BuildArgs[d.Name]
 		if has {
 			s.b.useArg(d.Name)
@@ -128,7 +129,8 @@ func (s *stageState) evalArg(in *dockerfile.Instruction) error {
 		}
 		s.declared[d.Name] = true
 	}
-	return s.metaStep(in, "ARG "+strings.Join(parts, " "), func() error { return nil })
+	s.used = nil // a default's expansion is an input of the steps that use the ARG
+	return s.metaStepKeyed(in, "ARG "+strings.Join(names, " "), "ARG "+strings.Join(parts, " "), func() error { return nil })
 }
 
 func errorsIsCanceled(err error) bool {

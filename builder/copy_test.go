@@ -96,7 +96,11 @@ func TestCopyLayerIsDeterministic(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		res, _ := e.mustBuild("FROM busybox\nCOPY . /app/\n")
+		res, _ := e.mustBuild("FROM busybox\nCOPY . /app/\n", func(*Options) {
+			for _, p := range []string{"Dockerfile", "."} {
+				os.Chtimes(filepath.Join(e.ctxDir, p), timeFixed, timeFixed)
+			}
+		})
 		ls, _ := res.Image.Layers()
 		d, err := ls[len(ls)-1].Digest()
 		if err != nil {

@@ -52,6 +52,8 @@ type stageState struct {
 	inputs  []cache.Inputs
 	last    []cache.Inputs
 	missed  int // line of the first changed step in this build, 0 while none
+	// used are the build args the current step's words used.
+	used map[string]string
 
 	fsv        *fsView
 	viewLayers int // how many of layers the view has applied
@@ -109,6 +111,12 @@ func (s *stageState) word(in *dockerfile.Instruction, w string) (string, error) 
 	for _, u := range used {
 		if _, isEnv := s.env.Get(u); !isEnv {
 			s.b.useArg(u)
+			if v, ok := s.args.Get(u); ok {
+				if s.used == nil {
+					s.used = map[string]string{}
+				}
+				s.used[u] = v
+			}
 		}
 	}
 	return out, nil
@@ -268,6 +276,12 @@ func (s *stageState) begin(in *dockerfile.Instruction) time.Time {
 // metaStep applies a metadata instruction: it changes the config, adds an
 // empty_layer history entry and moves the cache key on.
 func (s *stageState) metaStep(in *dockerfile.Instruction, createdBy string, apply func() error) error {
+	return s.metaStepKeyed(in, createdBy, createdBy, apply)
+}
+
+// metaStepKeyed is metaStep with a cache key instruction that differs from
+// the history line (ARG: its values are inputs of the steps that use them).
+func (s *stageState) metaStepKeyed(in *dockerfile.Instruction, keyText, createdBy string, apply func() error) error {
 	start := s.begin(in)
 	if err := in.ParseFlagsNone(); err != nil {
 		return err
@@ -275,7 +289,7 @@ func (s *stageState) metaStep(in *dockerfile.Instruction, createdBy string, appl
 	if err := apply(); err != nil {
 		return err
 	}
-	inputs := cache.Inputs{Parent: s.key, Instruction: createdBy, Line: in.Line}
+	inputs := cache.Inputs{Parent: s.key, Instruction: keyText, Line: in.Line}
 	s.advance(inputs)
 	rec, ok := s.b.cache.Lookup(s.key)
 	if !ok || s.b.opts.NoCache {
@@ -290,8 +304,13 @@ func (s *stageState) metaStep(in *dockerfile.Instruction, createdBy string, appl
 	return nil
 }
 
-// advance records a step's inputs and moves the stage's key to its key.
+// advance records a step's inputs, with the build args its words used, and
+// moves the stage's key to its key.
 func (s *stageState) advance(in cache.Inputs) {
+	if len(s.used) > 0 && in.Args == nil {
+		in.Args = s.used
+	}
+	s.used = nil
 	s.inputs = append(s.inputs, in)
 	s.key = in.Key()
 }

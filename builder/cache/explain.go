@@ -10,9 +10,6 @@ import (
 // last build, in one line: the instruction, a build arg, or files. It returns
 // "" when they are the same but for the parent.
 func Explain(prev, cur *Inputs) string {
-	if prev.Instruction != cur.Instruction {
-		return fmt.Sprintf("instruction changed: was %q", prev.Instruction)
-	}
 	var notes []string
 	for _, k := range union(prev.Args, cur.Args) {
 		pv, pok := prev.Args[k]
@@ -25,6 +22,12 @@ func Explain(prev, cur *Inputs) string {
 		case pv != cv:
 			notes = append(notes, fmt.Sprintf("build arg %s changed from %q to %q", k, pv, cv))
 		}
+	}
+	if len(notes) > 0 {
+		return strings.Join(notes, "; ") // the instruction changed because of them
+	}
+	if prev.Instruction != cur.Instruction {
+		return fmt.Sprintf("instruction changed: was %q", prev.Instruction)
 	}
 	var changed, added, removed []string
 	for _, k := range union(prev.Files, cur.Files) {
