@@ -114,8 +114,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, tea.Batch(m.broadcast(common.LogMsg(msg.lines)), waitLogs(msg.gen, msg.ch))
 	case streamEndMsg:
-		if msg.err != nil {
+		switch {
+		case msg.err != nil:
 			return m, m.fail(msg.err)
+		case msg.what != "logs": // a log stream ends when its container stops
+			return m, m.note("the engine's " + msg.what + " stream ended")
 		}
 		return m, nil
 	}
@@ -210,9 +213,11 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 		m.active = (m.active + len(m.panes) - 1) % len(m.panes)
 	case key.Matches(k, km.Refresh):
 		return tea.Batch(m.loadContainers(), m.loadImages())
-	case len(k.Text) == 1 && k.Text[0] >= '1' && k.Text[0] <= '9':
-		if i := int(k.Text[0] - '1'); i < len(m.panes) {
-			m.active = i
+	case key.Matches(k, km.GoPane):
+		for n, s := range km.GoPane.Keys() {
+			if k.String() == s && n < len(m.panes) {
+				m.active = n
+			}
 		}
 	default:
 		if m.isError && key.Matches(k, km.Back) {

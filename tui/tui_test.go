@@ -208,3 +208,30 @@ func BenchmarkFrameImages(b *testing.B) {
 		_ = m.Render()
 	}
 }
+
+func TestPaletteRunsPaneAction(t *testing.T) {
+	m, r := screen(t, themes.Dark, 80, 24, 5, 3)
+	keys(m, ":", "k", "i", "l", "l")
+	_, cmd := m.Update(keyPress("enter"))
+	if cmd == nil {
+		t.Fatal(":kill did nothing")
+	}
+	a, ok := cmd().(common.ActionMsg)
+	if !ok || a.Action != common.Kill || len(a.Targets) != 1 || a.Targets[0].ID != r.byName("api-4") {
+		t.Fatalf(":kill asked for %+v", a)
+	}
+}
+
+func TestMouseClickOnTab(t *testing.T) {
+	m, _ := screen(t, themes.Dark, 120, 40, 5, 3)
+	x := strings.Index(commontest.Plain(m.Render()), "Images")
+	m.Update(tea.MouseClickMsg{X: x, Y: 0, Button: tea.MouseLeft})
+	if m.Pane().Name() != "images" {
+		t.Fatalf("click on Images opened %s", m.Pane().Name())
+	}
+	m.c.Config.Mouse = false
+	m.Update(tea.MouseClickMsg{X: 2, Y: 0, Button: tea.MouseLeft})
+	if m.Pane().Name() != "images" {
+		t.Fatal("a click worked with the mouse turned off")
+	}
+}

@@ -21,6 +21,7 @@ type KeyMap struct {
 
 	NextPane key.Binding `json:"next_pane"`
 	PrevPane key.Binding `json:"prev_pane"`
+	GoPane   key.Binding `json:"go_pane"`
 	Enter    key.Binding `json:"enter"`
 	Back     key.Binding `json:"back"`
 	Filter   key.Binding `json:"filter"`
@@ -74,6 +75,7 @@ func DefaultKeyMap() KeyMap {
 
 		NextPane: b("tab", "next pane", "tab"),
 		PrevPane: b("shift+tab", "previous pane", "shift+tab"),
+		GoPane:   b("1-7", "go to pane N", "1", "2", "3", "4", "5", "6", "7", "8", "9"),
 		Enter:    b("enter", "drill in", "enter"),
 		Back:     b("esc", "back", "esc"),
 		Filter:   b("/", "filter", "/"),
