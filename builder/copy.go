@@ -130,7 +130,7 @@ func (s *stageState) doCopy(in *dockerfile.Instruction, add bool) error {
 		}
 		src, extra, err := s.fromSource(from)
 		if err != nil {
-			return in.Errorf(ErrSourceMissing, "%v", err)
+			return at(in, err)
 		}
 		op.from, inputs.Extra = src, extra
 	default:
@@ -187,7 +187,7 @@ func (s *stageState) pickSources(in *dockerfile.Instruction, op *copyOp, sums ma
 		}
 		matches, err := op.from.match(src)
 		if err != nil {
-			return in.Errorf(ErrSourceMissing, "%v", err)
+			return at(in, err)
 		}
 		var picked []pickedSource
 		for _, m := range matches {
@@ -196,7 +196,7 @@ func (s *stageState) pickSources(in *dockerfile.Instruction, op *copyOp, sums ma
 			}
 			top, err := op.from.stat(m)
 			if err != nil {
-				return in.Errorf(ErrSourceMissing, "%v", err)
+				return at(in, err)
 			}
 			p := pickedSource{top: top}
 			if top.sum != "" {
@@ -205,7 +205,7 @@ func (s *stageState) pickSources(in *dockerfile.Instruction, op *copyOp, sums ma
 			if top.hdr.Typeflag == tar.TypeDir {
 				kids, err := op.from.children(m)
 				if err != nil {
-					return in.Errorf(ErrSourceMissing, "%v", err)
+					return at(in, err)
 				}
 				for _, k := range kids {
 					if op.excluded(k.rel) || op.excluded(strings.TrimPrefix(strings.TrimPrefix(k.rel, m), "/")) {
@@ -218,7 +218,7 @@ func (s *stageState) pickSources(in *dockerfile.Instruction, op *copyOp, sums ma
 				}
 			} else if op.add && top.hdr.Typeflag == tar.TypeReg {
 				if p.archive, err = isArchive(top); err != nil {
-					return in.Errorf(ErrSourceMissing, "%v", err)
+					return at(in, err)
 				}
 			}
 			picked = append(picked, p)

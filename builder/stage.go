@@ -407,3 +407,11 @@ func (s *stageState) resolvePath(p string) string {
 	}
 	return path.Join(wd, p)
 }
+
+// at locates an error that already wraps its sentinel at an instruction.
+func at(in *dockerfile.Instruction, err error) error {
+	if _, ok := err.(*dockerfile.Error); ok {
+		return err
+	}
+	return &dockerfile.Error{File: in.File, Line: in.Line, Text: in.Original, Msg: err.Error(), Err: err}
+}
