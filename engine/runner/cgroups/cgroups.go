@@ -1,0 +1,41 @@
+package cgroups
+
+import (
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// Manager controls one container's cgroup. Its methods are safe for
+// concurrent use.
+type Manager interface {
+	// Apply moves the process pid (and with it, its threads) into the cgroup.
+	Apply(pid int) error
+	// Set writes the given resource limits; nil fields are left as they are.
+	Set(r *specs.LinuxResources) error
+	// Freeze stops every process in the cgroup and returns once they are
+	// frozen.
+	Freeze() error
+	// Thaw resumes the processes stopped by Freeze.
+	Thaw() error
+	// Kill sends sig to every process in the cgroup. The group is frozen
+	// while the signal is sent, so that no fork escapes it; for SIGKILL, Kill
+	// repeats until the cgroup is empty.
+	Kill(sig unix.Signal) error
+	// Destroy kills every process in the cgroup and removes its directories
+	// from every hierarchy. Destroying a cgroup that is gone is not an error.
+	Destroy() error
+	// Stats reads the cgroup's current usage.
+	Stats() (*Stats, error)
+	// OOMKillCount reports how many processes the kernel's OOM killer has
+	// killed in the cgroup.
+	OOMKillCount() (uint64, error)
+	// Procs lists the processes (thread group IDs) in the cgroup.
+	Procs() ([]int, error)
+	// Path is the cgroup path the manager was made with, such as
+	// "/berth/<id>".
+	Path() string
+	// Version is 1 or 2, the cgroup version in use.
+	Version() int
+	// Frozen reports whether the cgroup is frozen.
+	Frozen() (bool, error)
+}
