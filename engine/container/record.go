@@ -132,8 +132,18 @@ type State struct {
 	// Health is starting, healthy or unhealthy when a healthcheck is set.
 	Health        string `json:"health,omitempty"`
 	FailingStreak int    `json:"failing_streak,omitempty"`
+	// HealthLog keeps the last five health check results.
+	HealthLog []HealthResult `json:"health_log,omitempty"`
 	// StoppedByUser marks a stop the restart policy must not undo.
 	StoppedByUser bool `json:"stopped_by_user,omitempty"`
+}
+
+// HealthResult is one health check run.
+type HealthResult struct {
+	Start    time.Time `json:"start"`
+	End      time.Time `json:"end"`
+	ExitCode int       `json:"exit_code"`
+	Output   string    `json:"output"`
 }
 
 // ShortID is the 12-character ID docker prints.

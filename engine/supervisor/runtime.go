@@ -42,6 +42,9 @@ type Process interface {
 	Signal(sig os.Signal) error
 	// Delete removes what the runtime set up: cgroup, mounts, state.
 	Delete() error
+	// Exec runs another process in the running container (its namespaces,
+	// cgroup and hardening) and returns its exit code.
+	Exec(ctx context.Context, p *specs.Process, stdio Stdio) (int, error)
 }
 
 // Exit is how a container's process ended.

@@ -209,6 +209,12 @@ func (s *Supervisor) runOnce(ctx context.Context, rec *container.Record, lw *log
 		Attributes: map[string]string{"name": rec.Name, "image": rec.Image}})
 	started()
 
+	if rec.Config.Healthcheck != nil {
+		hctx, stopHealth := context.WithCancel(ctx)
+		defer stopHealth()
+		go s.checkHealth(hctx, rec, proc, spec.Process.Env, spec.Process.Cwd)
+	}
+
 	// Signals sent to the supervisor itself (a system shutdown) go to the container.
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, unix.SIGTERM, unix.SIGINT, unix.SIGHUP)

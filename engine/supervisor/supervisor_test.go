@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -127,5 +128,48 @@ func TestSecondSupervisorIsRefused(t *testing.T) {
 		t.Fatalf("second supervisor: %v, ready %q", err, ready.String())
 	}
 	got, _ := s.Store.Get(rec.ID)
+	syscall.Kill(got.State.Pid, syscall.SIGKILL)
+}
+
+func TestHealthGoesHealthyThenUnhealthy(t *testing.T) {
+	flag := filepath.Join(t.TempDir(), "healthy")
+	os.WriteFile(flag, nil, 0o644)
+	s, rec := setup(t, container.Config{Cmd: []string{"/bin/sh", "-c", "exec sleep 30"},
+		Healthcheck: &container.Healthcheck{Test: []string{"CMD-SHELL", "echo checking; test -e " + flag},
+			Interval: 50 * time.Millisecond, Timeout: 5 * time.Second, Retries: 2}})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go s.Run(ctx, rec.ID, io.Discard)
+	waitHealth := func(want string) *container.Record {
+		t.Helper()
+		for i := 0; i < 400; i++ {
+			if got, _ := s.Store.Get(rec.ID); got != nil && got.State.Health == want {
+				return got
+			}
+			time.Sleep(25 * time.Millisecond)
+		}
+		got, _ := s.Store.Get(rec.ID)
+		t.Fatalf("health %q, want %q", got.State.Health, want)
+		return nil
+	}
+	got := waitHealth("healthy")
+	if last := got.State.HealthLog[len(got.State.HealthLog)-1]; last.ExitCode != 0 || last.Output != "checking\n" {
+		t.Fatalf("last check %+v", last)
+	}
+	os.Remove(flag)
+	got = waitHealth("unhealthy")
+	if got.State.FailingStreak < 2 || len(got.State.HealthLog) > 5 {
+		t.Fatalf("streak %d, log of %d", got.State.FailingStreak, len(got.State.HealthLog))
+	}
+	evs, _ := s.Journal.Read(time.Time{}, time.Time{}, events.Filter{})
+	var health []string
+	for _, e := range evs {
+		if strings.HasPrefix(e.Action, "health_status") {
+			health = append(health, e.Action)
+		}
+	}
+	if strings.Join(health, ",") != "health_status: healthy,health_status: unhealthy" {
+		t.Fatalf("health events %v", health)
+	}
 	syscall.Kill(got.State.Pid, syscall.SIGKILL)
 }

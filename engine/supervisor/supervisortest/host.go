@@ -70,6 +70,21 @@ func (p *hostProc) Signal(sig os.Signal) error { return p.cmd.Process.Signal(sig
 
 func (p *hostProc) Delete() error { return nil }
 
+// Exec runs the process on the host, killed when ctx ends.
+func (p *hostProc) Exec(ctx context.Context, proc *specs.Process, stdio supervisor.Stdio) (int, error) {
+	cmd := exec.CommandContext(ctx, proc.Args[0], proc.Args[1:]...)
+	cmd.Stdout, cmd.Stderr = stdio.Stdout, stdio.Stderr
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode(), nil
+	}
+	if err != nil {
+		return -1, err
+	}
+	return 0, nil
+}
+
 // ArgsPreparer makes a spec holding only the record's command line, and
 // counts how often it was asked.
 type ArgsPreparer struct{ Prepared int }
