@@ -29,7 +29,7 @@ type Sample struct {
 	MemUsage, MemLimit uint64
 	Net                NetCounters
 	// NetRxRate and NetTxRate are bytes a second since the previous sample.
-	NetRxRate, NetTxRate float64
+	NetRxRate, NetTxRate  float64
 	BlockRead, BlockWrite uint64
 	Pids, PidsLimit       uint64
 	OOMKills              uint64
