@@ -5,8 +5,8 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/berth-dev/berth/tui/common/commontest"
 	"github.com/berth-dev/berth/themes"
+	"github.com/berth-dev/berth/tui/common/commontest"
 )
 
 func TestScore(t *testing.T) {
