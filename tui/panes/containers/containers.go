@@ -92,6 +92,12 @@ func (p *Pane) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case common.ContainersMsg:
 		p.all = msg
+		// The latest stats sample is newer than the list's figures.
+		for i, r := range p.all {
+			if s := p.cpu[r.ID]; s != nil && r.Running() {
+				p.all[i].CPU, p.all[i].Mem = s.Last(), uint64(p.mem[r.ID].Last())
+			}
+		}
 		for id := range p.marks { // forget marks of removed containers
 			if !p.has(id) {
 				delete(p.marks, id)

@@ -119,3 +119,17 @@ func TestPauseTogglesByState(t *testing.T) {
 		t.Fatalf("p on a paused container asks for %s", act.Action)
 	}
 }
+
+func TestListKeepsLatestSample(t *testing.T) {
+	p := loaded(commontest.New(commontest.Themes[0], 100, 30), 100, 28)
+	cs := datatest.Containers(12)
+	for i := range cs {
+		cs[i].CPU, cs[i].Mem = 0, 0 // a list without figures
+	}
+	p.Update(common.ContainersMsg(cs))
+	for _, r := range p.all {
+		if r.Running() && (r.CPU == 0 || r.Mem == 0) {
+			t.Fatalf("%s lost its sampled figures on a list refresh", r.Name)
+		}
+	}
+}

@@ -50,10 +50,10 @@ type Pane struct {
 var _ common.Pane = (*Pane)(nil)
 
 var columns = []table.Column{
-	{Title: "NAME", Width: 10, Flex: 1},
+	{Title: "NAME", Width: 14},
 	{Title: "", Width: 9},
 	{Title: "CPU%", Width: 6, Right: true},
-	{Title: "CPU", Width: 12, Flex: 1},
+	{Title: "CPU", Width: 12, Flex: 2},
 	{Title: "MEM / LIMIT", Width: 17, Right: true},
 	{Title: "MEMORY", Width: 12, Flex: 1},
 	{Title: "NET ↓/↑", Width: 17, Right: true},
