@@ -23,6 +23,8 @@ func (m *Model) request(act common.ActionMsg) tea.Cmd {
 		act.Targets = act.Targets[:1]
 		m.prompt = dialog.NewPrompt(m.c, "Rename "+t.Name+" to", t.Name, act)
 		return nil
+	case act.Action == common.Shell:
+		return m.shell(act.Targets[0])
 	case act.Action.Destructive():
 		m.confirm = dialog.NewConfirm(m.c, confirmTitle(act), confirmBody(act), act)
 		return nil
@@ -160,4 +162,34 @@ func (m *Model) open(o common.OpenMsg) tea.Cmd {
 		})
 	}
 	return tea.Batch(cmds...)
+}
+
+// Messages of a shell's life: ready to take the terminal, and ended.
+type (
+	shellMsg struct {
+		t common.Target
+		p Process
+	}
+	shellDoneMsg struct {
+		t   common.Target
+		err error
+	}
+)
+
+// shell asks the backend for a shell in the container; when it is ready,
+// the workbench hands it the terminal (see Update).
+func (m *Model) shell(t common.Target) tea.Cmd {
+	b, ctx := m.backend, m.c.Ctx
+	return func() tea.Msg {
+		p, err := b.Shell(ctx, t.ID)
+		if err != nil {
+			return common.ErrorMsg{Err: fmt.Errorf("opening a shell in %s: %w", t.Name, err)}
+		}
+		return shellMsg{t, p}
+	}
+}
+
+// runShell steps aside for the shell until it exits.
+func runShell(s shellMsg) tea.Cmd {
+	return tea.Exec(s.p, func(err error) tea.Msg { return shellDoneMsg{s.t, err} })
 }

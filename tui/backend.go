@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"io"
 	"time"
 
 	"github.com/berth-dev/berth/tui/data"
@@ -46,4 +47,20 @@ type Backend interface {
 	Remove(ctx context.Context, id string) error
 	Rename(ctx context.Context, id, name string) error
 	RemoveImage(ctx context.Context, id string) error
+
+	// Shell prepares a shell in a running container. The workbench steps
+	// aside, hands the terminal to the process until it exits, then comes
+	// back.
+	Shell(ctx context.Context, id string) (Process, error)
+}
+
+// Process is a program that takes over the terminal while it runs, such as
+// a shell in a container. The workbench sets its standard streams to the
+// terminal's before calling Run; an os/exec command wrapped to take them
+// satisfies it.
+type Process interface {
+	Run() error
+	SetStdin(io.Reader)
+	SetStdout(io.Writer)
+	SetStderr(io.Writer)
 }

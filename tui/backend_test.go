@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"sync"
 	"time"
@@ -123,4 +124,28 @@ func (r *recorder) byName(name string) string {
 		}
 	}
 	panic(fmt.Sprintf("no container %s in the fixture", name))
+}
+
+// shellProc is a Process that records that it ran and what it was given.
+type shellProc struct {
+	r             *recorder
+	id            string
+	hasIn, hasOut bool
+}
+
+func (s *shellProc) SetStdin(in io.Reader)   { s.hasIn = in != nil }
+func (s *shellProc) SetStdout(out io.Writer) { s.hasOut = out != nil }
+func (s *shellProc) SetStderr(io.Writer)     {}
+func (s *shellProc) Run() error {
+	if !s.hasIn || !s.hasOut {
+		return errors.New("shell run without the terminal's streams")
+	}
+	return s.r.record("shell-ran", s.id, "")
+}
+
+func (r *recorder) Shell(_ context.Context, id string) (Process, error) {
+	if err := r.record("shell", id, ""); err != nil {
+		return nil, err
+	}
+	return &shellProc{r: r, id: id}, nil
 }

@@ -224,3 +224,19 @@ func TestFlowLogsOfMarked(t *testing.T) {
 }
 
 func sorted(s ...string) []string { slices.Sort(s); return s }
+
+func TestFlowShellTakesTheTerminal(t *testing.T) {
+	r := newRecorder(12, 4)
+	tm := start(t, r, false)
+	press(tm, "E")
+	got := calls(t, r, 2)
+	id := r.byName("api-4")
+	if !slices.Equal(got, []string{"shell " + id, "shell-ran " + id}) {
+		t.Fatalf("shell calls %v", got)
+	}
+	tm.seen(t, "the shell's end", func(m tea.Msg) bool { _, ok := m.(shellDoneMsg); return ok })
+	m := tm.final(t)
+	if m.isError || m.status != "left the shell in api-4" {
+		t.Fatalf("after the shell the status is %q", m.status)
+	}
+}

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -88,6 +89,14 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.done(msg)
 	case common.OpenMsg:
 		return m, m.open(msg)
+	case shellMsg:
+		return m, runShell(msg)
+	case shellDoneMsg:
+		reload := tea.Batch(m.loadContainers(), m.loadImages())
+		if msg.err != nil {
+			return m, tea.Batch(m.fail(fmt.Errorf("shell in %s: %w", msg.t.Name, msg.err)), reload)
+		}
+		return m, tea.Batch(m.note("left the shell in "+msg.t.Name), reload)
 	case common.ErrorMsg:
 		return m, m.fail(msg.Err)
 	case common.InfoMsg:

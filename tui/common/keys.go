@@ -41,6 +41,7 @@ type KeyMap struct {
 	Kill    key.Binding `json:"kill"`
 	Remove  key.Binding `json:"remove"`
 	Rename  key.Binding `json:"rename"`
+	Shell   key.Binding `json:"shell"`
 	Logs    key.Binding `json:"logs"`
 	Inspect key.Binding `json:"namespaces"`
 
@@ -95,6 +96,7 @@ func DefaultKeyMap() KeyMap {
 		Kill:    b("K", "kill", "K"),
 		Remove:  b("d", "remove", "d", "delete"),
 		Rename:  b("R", "rename", "R"),
+		Shell:   b("E", "shell", "E"),
 		Logs:    b("L", "logs", "L"),
 		Inspect: b("n", "namespaces", "n"),
 

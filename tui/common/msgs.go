@@ -41,6 +41,7 @@ const (
 	Remove      Action = "remove"
 	Rename      Action = "rename"
 	RemoveImage Action = "remove-image"
+	Shell       Action = "shell"
 )
 
 // Destructive reports whether the action needs the user's confirmation.

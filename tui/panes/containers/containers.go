@@ -73,7 +73,7 @@ func (p *Pane) SetSize(w, h int) {
 func (p *Pane) Keys() []key.Binding {
 	k := p.c.Keys
 	return []key.Binding{k.Enter, k.Mark, k.Filter, k.Sort, k.Start, k.Stop, k.Restart,
-		k.Pause, k.Kill, k.Remove, k.Rename, k.Logs, k.Inspect, k.MarkAll, k.Reverse}
+		k.Pause, k.Kill, k.Remove, k.Rename, k.Shell, k.Logs, k.Inspect, k.MarkAll, k.Reverse}
 }
 
 // Marked returns the marked containers' IDs, in table order.
@@ -221,6 +221,10 @@ func (p *Pane) key(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, km.Rename):
 		if t, ok := p.selected(); ok {
 			return send(common.ActionMsg{Action: common.Rename, Targets: []common.Target{t}})
+		}
+	case key.Matches(k, km.Shell):
+		if t, ok := p.selected(); ok {
+			return send(common.ActionMsg{Action: common.Shell, Targets: []common.Target{t}})
 		}
 	case key.Matches(k, km.Enter), key.Matches(k, km.Logs):
 		return p.open("logs")
