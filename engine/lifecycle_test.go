@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -51,24 +53,11 @@ func newEngine(t *testing.T) *Engine {
 	e.Supervise = func(ctx context.Context, id string, waitAttach bool) error {
 		s := &supervisor.Supervisor{Store: e.Containers, Journal: e.Events, Runtime: supervisortest.HostRuntime{},
 			Prepare: &supervisortest.ArgsPreparer{}, Rotation: logs.DefaultRotation}
-		ready := make(chan string, 1)
-		go s.Run(context.Background(), id, lineWriter(ready))
-		if msg := <-ready; msg != "ok" {
-			return errors.New(msg)
-		}
-		return nil
+		ready := make(chan error, 1)
+		go s.Run(context.Background(), id, func(err error) { ready <- err })
+		return <-ready
 	}
 	return e
-}
-
-type lineWriter chan string
-
-func (w lineWriter) Write(p []byte) (int, error) {
-	select {
-	case w <- string(p[:len(p)-1]):
-	default:
-	}
-	return len(p), nil
 }
 
 func TestRunToExit(t *testing.T) {
@@ -98,13 +87,20 @@ func TestStopKillsAfterTimeoutAndSkipsRestart(t *testing.T) {
 	e := newEngine(t)
 	ctx := context.Background()
 	// The shell ignores SIGTERM, so stop must fall back to SIGKILL.
-	_, err := e.Create(ctx, "sh", RunOptions{Name: "stubborn", Cmd: []string{"/bin/sh", "-c", "trap '' TERM; while :; do sleep 0.1; done"},
+	trapped := filepath.Join(t.TempDir(), "trapped")
+	_, err := e.Create(ctx, "sh", RunOptions{Name: "stubborn", Cmd: []string{"/bin/sh", "-c", "trap '' TERM; touch " + trapped + "; while :; do sleep 0.1; done"},
 		Restart: container.RestartPolicy{Name: "always"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := e.Start(ctx, "stubborn", false); err != nil {
 		t.Fatal(err)
+	}
+	for i := 0; i < 500; i++ {
+		if _, err := os.Stat(trapped); err == nil {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	one := 1
 	if err := e.Stop(ctx, "stubborn", &one); err != nil {

@@ -54,32 +54,33 @@ const (
 	lockFile     = "supervisor.lock"
 )
 
-// Run supervises the container id until it exits for good. ready gets one line
-// once the first run has started ("ok") or failed (the error), so that the
-// berth process that asked for the start can report it.
-func (s *Supervisor) Run(ctx context.Context, id string, ready io.Writer) error {
+// Run supervises the container id until it exits for good. ready is called
+// once: with nil when the first run's process started, or with the error
+// that kept it from starting, so that the berth process that asked for the
+// start can report it.
+func (s *Supervisor) Run(ctx context.Context, id string, ready func(error)) error {
 	dir := s.Store.Dir(id)
 	lock, err := holdLock(dir)
 	if err != nil {
-		fmt.Fprintln(ready, err)
+		ready(err)
 		return err
 	}
 	defer lock.Close()
 
 	rec, err := s.Store.Get(id)
 	if err != nil {
-		fmt.Fprintln(ready, err)
+		ready(err)
 		return err
 	}
 	lw, err := logs.NewWriter(dirPath(dir, LogFile), s.Rotation)
 	if err != nil {
-		fmt.Fprintln(ready, err)
+		ready(err)
 		return err
 	}
 	defer lw.Close()
 	srv, err := attach.Listen(dirPath(dir, AttachSocket), rec.Config.OpenStdin)
 	if err != nil {
-		fmt.Fprintln(ready, err)
+		ready(err)
 		return err
 	}
 	defer srv.Close()
@@ -90,7 +91,7 @@ func (s *Supervisor) Run(ctx context.Context, id string, ready io.Writer) error 
 	// fails before that says why instead.
 	started := func() {
 		if first {
-			fmt.Fprintln(ready, "ok")
+			ready(nil)
 			first = false
 		}
 	}
@@ -98,7 +99,7 @@ func (s *Supervisor) Run(ctx context.Context, id string, ready io.Writer) error 
 		began := time.Now()
 		exit, err := s.runOnce(ctx, rec, lw, srv, first, started)
 		if first {
-			fmt.Fprintln(ready, err)
+			ready(err)
 			first = false
 		}
 		if err != nil {

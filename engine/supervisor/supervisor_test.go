@@ -3,6 +3,7 @@ package supervisor_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -36,12 +37,12 @@ func setup(t *testing.T, cfg container.Config) (*supervisor.Supervisor, *contain
 
 func TestRunLogsOutputAndRecordsExit(t *testing.T) {
 	s, rec := setup(t, container.Config{Cmd: []string{"/bin/sh", "-c", "echo out; echo err >&2; exit 3"}})
-	var ready bytes.Buffer
-	if err := s.Run(context.Background(), rec.ID, &ready); err != nil {
+	var ready []error
+	if err := s.Run(context.Background(), rec.ID, func(err error) { ready = append(ready, err) }); err != nil {
 		t.Fatal(err)
 	}
-	if ready.String() != "ok\n" {
-		t.Fatalf("ready said %q", ready.String())
+	if len(ready) != 1 || ready[0] != nil {
+		t.Fatalf("ready said %v", ready)
 	}
 	got, _ := s.Store.Get(rec.ID)
 	if got.State.Status != container.Exited || got.State.ExitCode != 3 || got.State.FinishedAt.IsZero() {
@@ -69,7 +70,7 @@ func TestAttachedClientSeesAllOutputAndExitCode(t *testing.T) {
 	s, rec := setup(t, container.Config{Cmd: []string{"/bin/sh", "-c", "echo first; read x; echo got $x; exit 7"}, OpenStdin: true})
 	s.WaitAttach = true
 	done := make(chan error, 1)
-	go func() { done <- s.Run(context.Background(), rec.ID, io.Discard) }()
+	go func() { done <- s.Run(context.Background(), rec.ID, func(error) {}) }()
 	sock := filepath.Join(s.Store.Dir(rec.ID), supervisor.AttachSocket)
 	var c *attach.Client
 	for i := 0; i < 500; i++ {
@@ -99,7 +100,7 @@ func TestAttachedClientSeesAllOutputAndExitCode(t *testing.T) {
 func TestOnFailureRestartsUpToTheLimit(t *testing.T) {
 	s, rec := setup(t, container.Config{Cmd: []string{"/bin/sh", "-c", "exit 1"},
 		Restart: container.RestartPolicy{Name: "on-failure", MaxRetries: 2}})
-	if err := s.Run(context.Background(), rec.ID, io.Discard); err != nil {
+	if err := s.Run(context.Background(), rec.ID, func(error) {}); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := s.Store.Get(rec.ID)
@@ -115,7 +116,7 @@ func TestSecondSupervisorIsRefused(t *testing.T) {
 	s, rec := setup(t, container.Config{Cmd: []string{"/bin/sh", "-c", "sleep 30"}})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go s.Run(ctx, rec.ID, io.Discard)
+	go s.Run(ctx, rec.ID, func(error) {})
 	dir := s.Store.Dir(rec.ID)
 	for i := 0; i < 500 && !supervisor.Alive(dir); i++ {
 		time.Sleep(10 * time.Millisecond)
@@ -123,9 +124,9 @@ func TestSecondSupervisorIsRefused(t *testing.T) {
 	if !supervisor.Alive(dir) {
 		t.Fatal("supervisor not seen alive")
 	}
-	var ready bytes.Buffer
-	if err := s.Run(context.Background(), rec.ID, &ready); err == nil || !strings.Contains(ready.String(), "already supervised") {
-		t.Fatalf("second supervisor: %v, ready %q", err, ready.String())
+	var ready error
+	if err := s.Run(context.Background(), rec.ID, func(err error) { ready = err }); !errors.Is(err, supervisor.ErrSupervised) || !errors.Is(ready, supervisor.ErrSupervised) {
+		t.Fatalf("second supervisor: %v, ready %v", err, ready)
 	}
 	got, _ := s.Store.Get(rec.ID)
 	syscall.Kill(got.State.Pid, syscall.SIGKILL)
@@ -139,7 +140,7 @@ func TestHealthGoesHealthyThenUnhealthy(t *testing.T) {
 			Interval: 50 * time.Millisecond, Timeout: 5 * time.Second, Retries: 2}})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go s.Run(ctx, rec.ID, io.Discard)
+	go s.Run(ctx, rec.ID, func(error) {})
 	waitHealth := func(want string) *container.Record {
 		t.Helper()
 		for i := 0; i < 400; i++ {
