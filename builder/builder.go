@@ -95,6 +95,8 @@ type Options struct {
 	Sink   ImageSink
 	// Runner runs RUN steps; without one, a Dockerfile with RUN fails.
 	Runner StepRunner
+	// Secrets are the files RUN --mount=type=secret may mount, by id.
+	Secrets map[string]string
 	// CacheDir is the build cache (<root>/build-cache).
 	CacheDir string
 	// Events, if set, receives the build's progress. Build does not close it.

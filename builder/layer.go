@@ -45,6 +45,12 @@ func (s *stageState) layerStep(in *dockerfile.Instruction, inputs cache.Inputs, 
 		s.b.emit(progress.Event{Kind: progress.CacheHit, Stage: stage, Step: s.step, Instruction: in.Original, Line: in.Line})
 	} else {
 		s.b.emit(progress.Event{Kind: progress.CacheMiss, Stage: stage, Step: s.step, Instruction: in.Original, Line: in.Line, Reason: s.explain()})
+		defer func() {
+			for _, f := range s.afterLayer {
+				f()
+			}
+			s.afterLayer = nil
+		}()
 		entries, err := make()
 		if err != nil {
 			return err

@@ -1,13 +1,323 @@
 package builder
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/berth-dev/berth/builder/cache"
 	"github.com/berth-dev/berth/builder/dockerfile"
+	"github.com/berth-dev/berth/builder/progress"
 )
 
-// doRun runs a RUN step through the StepRunner.
+// lastLines is how many lines of a failed RUN's output its error shows.
+const lastLines = 5
+
+// runOp is a RUN after its flags and form are read.
+type runOp struct {
+	args    []string
+	network string
+	mounts  []Mount
+	// skip are the mount points, relative to the rootfs, left out of the diff.
+	skip []string
+}
+
 func (s *stageState) doRun(in *dockerfile.Instruction) error {
 	if s.b.opts.Runner == nil {
 		return in.Errorf(ErrNoRunner, "RUN needs the container runner, which this build has not got")
 	}
-	return in.Errorf(ErrNoRunner, "RUN through a step runner is not wired into the builder yet")
+	flags, err := in.ParseFlags(map[string]dockerfile.FlagKind{
+		"mount": dockerfile.FlagList, "network": dockerfile.FlagString, "security": dockerfile.FlagString,
+	})
+	if err != nil {
+		return err
+	}
+	op := &runOp{network: "default"}
+	switch n := flags.String("network"); n {
+	case "", "default":
+	case "none", "host":
+		op.network = n
+	default:
+		return in.Errorf(dockerfile.ErrInvalid, "--network=%s: use default, none or host", n)
+	}
+	if sec := flags.String("security"); sec != "" && sec != "sandbox" {
+		return in.Errorf(dockerfile.ErrInvalid, "--security=%s is not allowed", sec)
+	}
+	switch {
+	case in.JSON:
+		op.args = append([]string{}, in.Args...)
+	case len(in.Heredocs) > 0 && len(in.Args) > 0 && strings.HasPrefix(in.Args[0], "<<"):
+		op.args = append(append([]string{}, s.shell...), in.Heredocs[0].Content)
+	case len(in.Heredocs) > 0:
+		return in.Errorf(dockerfile.ErrInvalid, "a here-document must be the whole RUN command in berth")
+	default:
+		op.args = s.command(in, in.Args)
+	}
+	if len(op.args) == 0 {
+		return in.Errorf(dockerfile.ErrInvalid, "RUN needs a command")
+	}
+	for _, m := range flags.List("mount") {
+		mnt, err := s.parseMount(in, m)
+		if err != nil {
+			return err
+		}
+		op.mounts = append(op.mounts, mnt)
+		op.skip = append(op.skip, cleanRel(mnt.Target))
+	}
+
+	// The build args in scope are the step's inputs and environment, as
+	// buildkit has them; proxy args reach the environment only.
+	argNames := s.args.Keys()
+	sort.Strings(argNames)
+	used := map[string]string{}
+	var shown []string
+	for _, k := range argNames {
+		if _, isEnv := s.env.Get(k); isEnv {
+			continue
+		}
+		v, _ := s.args.Get(k)
+		used[k] = v
+		shown = append(shown, k+"="+v)
+	}
+	cmdText := strings.Join(op.args, " ")
+	createdBy := "RUN " + cmdText
+	if len(shown) > 0 {
+		createdBy = fmt.Sprintf("RUN |%d %s %s", len(shown), strings.Join(shown, " "), cmdText)
+	}
+	spec, _ := json.Marshal(struct {
+		Args    []string
+		Network string
+		Mounts  []Mount
+	}{op.args, op.network, op.mounts})
+	inputs := cache.Inputs{Parent: s.key, Line: in.Line, Instruction: "RUN " + string(spec), Args: used}
+	return s.layerStep(in, inputs, createdBy+" # buildkit", func() ([]entry, error) {
+		return s.runStep(in, op)
+	})
+}
+
+// runStep unpacks the stage into a scratch rootfs, runs the command there and
+// returns what it changed.
+func (s *stageState) runStep(in *dockerfile.Instruction, op *runOp) ([]entry, error) {
+	dir, err := os.MkdirTemp(filepath.Join(s.b.cache.Dir(), "tmp"), "rootfs-")
+	if err != nil {
+		return nil, fmt.Errorf("making the step's rootfs: %w", err)
+	}
+	s.afterLayer = append(s.afterLayer, func() { os.RemoveAll(dir) }) // the layer reads the files from it
+	if err := os.Chmod(dir, 0o755); err != nil {
+		return nil, err
+	}
+	baseLayers, err := s.base.Layers()
+	if err != nil {
+		return nil, fmt.Errorf("reading base layers: %w", err)
+	}
+	if err := unpackLayers(s.ctx, append(baseLayers, s.layers...), dir); err != nil {
+		return nil, err
+	}
+	wd := s.cfg.Config.WorkingDir
+	if wd == "" {
+		wd = "/"
+	}
+	for _, m := range op.mounts {
+		if err := os.MkdirAll(filepath.Join(dir, cleanRel(m.Target)), 0o755); err != nil {
+			return nil, fmt.Errorf("making mount point %s: %w", m.Target, err)
+		}
+	}
+	before, err := scanTree(dir)
+	if err != nil {
+		return nil, fmt.Errorf("reading the step's rootfs: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, cleanRel(wd)), 0o755); err != nil {
+		return nil, fmt.Errorf("making WORKDIR %s: %w", wd, err)
+	}
+	env := s.env.Clone()
+	for _, k := range s.args.Keys() {
+		if _, isEnv := s.env.Get(k); !isEnv {
+			v, _ := s.args.Get(k)
+			env.Set(k, v)
+		}
+	}
+	for k, v := range s.b.opts.BuildArgs {
+		if _, declared := s.args.Get(k); proxyArgs[k] && !declared {
+			env.Set(k, v)
+		}
+	}
+	out := &lineWriter{emit: func(line string) {
+		s.b.emit(progress.Event{Kind: progress.Output, Stage: stageName(s.sr.st), Step: s.step, Instruction: in.Original, Line: in.Line, Text: line})
+	}}
+	code, err := s.b.opts.Runner.Run(s.ctx, Step{
+		Rootfs: dir, Args: op.args, Env: env.Env(), User: s.cfg.Config.User, Workdir: wd,
+		Network: op.network, Mounts: op.mounts, Stdout: out, Stderr: out,
+	})
+	out.flush()
+	if err != nil {
+		if errorsIsCanceled(err) || s.ctx.Err() != nil {
+			return nil, s.ctx.Err()
+		}
+		return nil, in.Errorf(ErrRunFailed, "running the step: %v", err)
+	}
+	if code != 0 {
+		msg := fmt.Sprintf("exited with code %d", code)
+		if tail := out.tail(); len(tail) > 0 {
+			msg += ": " + strings.Join(tail, " | ")
+		}
+		return nil, in.Errorf(ErrRunFailed, "%s", msg)
+	}
+	return diffTree(dir, before, op.skip)
+}
+
+// parseMount reads one --mount=type=...,target=... of a RUN.
+func (s *stageState) parseMount(in *dockerfile.Instruction, spec string) (Mount, error) {
+	m := Mount{Type: "bind", Mode: 0o755}
+	var source, id, from string
+	rw := false
+	for _, field := range strings.Split(spec, ",") {
+		k, v, hasVal := strings.Cut(field, "=")
+		switch strings.ToLower(k) {
+		case "type":
+			m.Type = v
+		case "target", "dst", "destination":
+			m.Target = v
+		case "source", "src":
+			source = v
+		case "id":
+			id = v
+		case "from":
+			from = v
+		case "readonly", "ro":
+			m.ReadOnly = !hasVal || v == "true"
+		case "rw", "readwrite":
+			rw = !hasVal || v == "true"
+			m.ReadOnly = !rw
+		case "size":
+			n, err := strconv.ParseInt(strings.TrimSuffix(strings.ToLower(v), "b"), 10, 64)
+			if err != nil {
+				return m, in.Errorf(dockerfile.ErrInvalid, "--mount size=%s: give bytes", v)
+			}
+			m.Size = n
+		case "mode":
+			n, err := strconv.ParseUint(v, 8, 32)
+			if err != nil {
+				return m, in.Errorf(dockerfile.ErrInvalid, "--mount mode=%s: give octal", v)
+			}
+			m.Mode = uint32(n)
+		case "uid", "gid":
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return m, in.Errorf(dockerfile.ErrInvalid, "--mount %s=%s: give a number", k, v)
+			}
+			if k == "uid" {
+				m.UID = n
+			} else {
+				m.GID = n
+			}
+		case "sharing", "required", "env":
+		default:
+			return m, in.Errorf(dockerfile.ErrInvalid, "unknown --mount option %q", k)
+		}
+	}
+	switch m.Type {
+	case "cache":
+		if m.Target == "" {
+			return m, in.Errorf(dockerfile.ErrInvalid, "--mount=type=cache needs a target")
+		}
+		if id == "" {
+			id = m.Target
+		}
+		dir := filepath.Join(s.b.cache.Dir(), "mounts", cache.StageID(id))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return m, fmt.Errorf("making cache mount %s: %w", id, err)
+		}
+		m.Source = dir
+	case "tmpfs":
+		if m.Target == "" {
+			return m, in.Errorf(dockerfile.ErrInvalid, "--mount=type=tmpfs needs a target")
+		}
+	case "bind":
+		if from != "" {
+			return m, in.Errorf(dockerfile.ErrInvalid, "--mount=type=bind,from= is not supported yet; bind from the context")
+		}
+		cs := &contextSource{c: s.b.bctx, cache: s.b.cache}
+		rel, err := cs.checkRel(source)
+		if err != nil {
+			return m, at(in, err)
+		}
+		m.Source = filepath.Join(s.b.ctxDir, rel)
+		if m.Target == "" {
+			return m, in.Errorf(dockerfile.ErrInvalid, "--mount=type=bind needs a target")
+		}
+		m.ReadOnly = !rw // buildkit binds read-only unless asked otherwise
+	case "secret":
+		if id == "" {
+			id = pathBase(m.Target)
+		}
+		src, ok := s.b.opts.Secrets[id]
+		if !ok {
+			return m, in.Errorf(dockerfile.ErrInvalid, "secret %q was not given to the build", id)
+		}
+		if m.Target == "" {
+			m.Target = "/run/secrets/" + id
+		}
+		m.Source, m.ReadOnly = src, true
+		if m.Mode == 0o755 {
+			m.Mode = 0o400
+		}
+	default:
+		return m, in.Errorf(dockerfile.ErrInvalid, "unknown --mount type %q", m.Type)
+	}
+	m.Target = s.resolvePath(m.Target)
+	return m, nil
+}
+
+func pathBase(p string) string { return filepath.Base(filepath.Clean("/" + p)) }
+
+// lineWriter turns a step's output into Output events and keeps its last
+// lines for the error of a failed step.
+type lineWriter struct {
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	last []string
+	emit func(string)
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	for {
+		line, err := w.buf.ReadString('\n')
+		if err != nil {
+			w.buf.WriteString(line)
+			return len(p), nil
+		}
+		w.line(strings.TrimRight(line, "\r\n"))
+	}
+}
+
+func (w *lineWriter) line(l string) {
+	w.last = append(w.last, l)
+	if len(w.last) > lastLines {
+		w.last = w.last[1:]
+	}
+	w.emit(l)
+}
+
+func (w *lineWriter) flush() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.buf.Len() > 0 {
+		w.line(w.buf.String())
+		w.buf.Reset()
+	}
+}
+
+func (w *lineWriter) tail() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]string(nil), w.last...)
 }

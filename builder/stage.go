@@ -52,6 +52,8 @@ type stageState struct {
 	inputs  []cache.Inputs
 	last    []cache.Inputs
 	missed  int // line of the first changed step in this build, 0 while none
+	// afterLayer runs once the current step's layer is written.
+	afterLayer []func()
 	// used are the build args the current step's words used.
 	used map[string]string
 
