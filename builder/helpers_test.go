@@ -63,7 +63,7 @@ var (
 
 // busyboxImage is the busybox rootfs as a one-layer image, as `podman
 // import` makes it: a config with only the platform.
-func busyboxImage(t *testing.T) v1.Image {
+func busyboxImage(t testing.TB) v1.Image {
 	t.Helper()
 	data := layertest.Tar(t)
 	l, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil })
@@ -89,7 +89,7 @@ func busyboxImage(t *testing.T) v1.Image {
 
 // roundTrip writes an image to an OCI layout and reads it back, as the
 // image store serves images.
-func roundTrip(t *testing.T, img v1.Image) v1.Image {
+func roundTrip(t testing.TB, img v1.Image) v1.Image {
 	t.Helper()
 	p, err := layout.Write(t.TempDir(), empty.Index)
 	if err != nil {
