@@ -22,7 +22,7 @@ type (
 		ch  <-chan data.EventRow
 	}
 	statsMsg struct {
-		s  data.StatsSample
+		s  []data.StatsSample
 		ch <-chan data.StatsSample
 	}
 	logMsg struct {
@@ -105,15 +105,39 @@ func (m *Model) openStats() tea.Cmd {
 	}
 }
 
+// waitStats waits for one sample, then takes the rest of the round that is
+// already queued, so that a round redraws the screen once.
 func waitStats(ch <-chan data.StatsSample) tea.Cmd {
 	return func() tea.Msg {
 		s, ok := <-ch
 		if !ok {
 			return streamEndMsg{what: "stats"}
 		}
-		return statsMsg{s, ch}
+		batch := []data.StatsSample{s}
+		for len(batch) < maxStatsBatch {
+			select {
+			case s, ok := <-ch:
+				if !ok {
+					return statsMsg{batch, closedStats}
+				}
+				batch = append(batch, s)
+			default:
+				return statsMsg{batch, ch}
+			}
+		}
+		return statsMsg{batch, ch}
 	}
 }
+
+// maxStatsBatch bounds a batch of samples, as maxLogBatch does for logs.
+const maxStatsBatch = 4096
+
+// closedStats is a closed channel: waiting on it ends the stream at once.
+var closedStats = func() <-chan data.StatsSample {
+	ch := make(chan data.StatsSample)
+	close(ch)
+	return ch
+}()
 
 // followLogs stops the log streams shown before and follows the targets'
 // logs, one stream each, merged as they arrive.

@@ -17,8 +17,9 @@ type (
 	EventMsg data.EventRow
 	// EventsMsg is a batch of journal history.
 	EventsMsg []data.EventRow
-	// StatsMsg is one stats sample.
-	StatsMsg data.StatsSample
+	// StatsMsg is a batch of stats samples, oldest first: usually one round
+	// over the running containers.
+	StatsMsg []data.StatsSample
 	// LogMsg is a batch of log lines, oldest first.
 	LogMsg []data.LogLine
 	// LayersMsg is the analysis of one image.

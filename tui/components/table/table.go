@@ -40,7 +40,8 @@ type Model struct {
 	c       *common.Common
 	cols    []Column
 	widths  []int
-	rows    []Row
+	keys    []string
+	build   func(i int) Row
 	cursor  int
 	offset  int
 	w, h    int
@@ -90,11 +91,22 @@ func (m *Model) SetSort(col int, rev bool) { m.sortCol, m.sortRev = col, rev }
 
 // SetRows replaces the rows, keeping the cursor on the row with the same key.
 func (m *Model) SetRows(rows []Row) {
+	keys := make([]string, len(rows))
+	for i, r := range rows {
+		keys[i] = r.Key
+	}
+	m.SetLazyRows(keys, func(i int) Row { return rows[i] })
+}
+
+// SetLazyRows replaces the rows with len(keys) rows that build makes on
+// demand: only the rows on screen are ever built, so a long list costs no
+// more to draw than a short one.
+func (m *Model) SetLazyRows(keys []string, build func(i int) Row) {
 	cur := m.SelectedKey()
-	m.rows = rows
+	m.keys, m.build = keys, build
 	if cur != "" {
-		for i, r := range rows {
-			if r.Key == cur {
+		for i, k := range keys {
+			if k == cur {
 				m.cursor = i
 				break
 			}
@@ -103,18 +115,18 @@ func (m *Model) SetRows(rows []Row) {
 	m.clamp()
 }
 
-// Rows returns the rows.
-func (m *Model) Rows() []Row { return m.rows }
+// Len returns the number of rows.
+func (m *Model) Len() int { return len(m.keys) }
 
 // Cursor returns the index of the selected row.
 func (m *Model) Cursor() int { return m.cursor }
 
 // SelectedKey returns the selected row's key, or "" with no rows.
 func (m *Model) SelectedKey() string {
-	if m.cursor < 0 || m.cursor >= len(m.rows) {
+	if m.cursor < 0 || m.cursor >= len(m.keys) {
 		return ""
 	}
-	return m.rows[m.cursor].Key
+	return m.keys[m.cursor]
 }
 
 // Move moves the cursor by n rows, staying inside the table.
@@ -125,14 +137,14 @@ func (m *Model) Move(n int) {
 
 // Top moves to the first row; Bottom to the last.
 func (m *Model) Top()    { m.cursor = 0; m.clamp() }
-func (m *Model) Bottom() { m.cursor = len(m.rows) - 1; m.clamp() }
+func (m *Model) Bottom() { m.cursor = len(m.keys) - 1; m.clamp() }
 
 // Page is the number of rows on one screen.
 func (m *Model) Page() int { return max(1, m.h-1) }
 
 func (m *Model) clamp() {
-	if m.cursor >= len(m.rows) {
-		m.cursor = len(m.rows) - 1
+	if m.cursor >= len(m.keys) {
+		m.cursor = len(m.keys) - 1
 	}
 	if m.cursor < 0 {
 		m.cursor = 0
@@ -144,8 +156,8 @@ func (m *Model) clamp() {
 	if m.cursor >= m.offset+page {
 		m.offset = m.cursor - page + 1
 	}
-	if m.offset > max(0, len(m.rows)-page) {
-		m.offset = max(0, len(m.rows)-page)
+	if m.offset > max(0, len(m.keys)-page) {
+		m.offset = max(0, len(m.keys)-page)
 	}
 }
 
@@ -211,10 +223,10 @@ func (m *Model) View() string {
 		hb.WriteByte(' ')
 	}
 	lines = append(lines, st.TableHeader.Render(common.Fit(hb.String(), m.w)))
-	if len(m.rows) == 0 {
+	if len(m.keys) == 0 {
 		lines = append(lines, st.Muted.Render(common.Fit("  "+m.empty, m.w)))
 	}
-	end := min(len(m.rows), m.offset+m.Page())
+	end := min(len(m.keys), m.offset+m.Page())
 	for ri := m.offset; ri < end; ri++ {
 		lines = append(lines, m.row(ri))
 	}
@@ -223,7 +235,7 @@ func (m *Model) View() string {
 
 func (m *Model) row(ri int) string {
 	st := &m.c.Styles
-	r := m.rows[ri]
+	r := m.build(ri)
 	sel := ri == m.cursor
 	var sb strings.Builder
 	gutter := "  "

@@ -25,6 +25,7 @@ type Pane struct {
 	all    []data.ContainerRow
 	shown  []data.ContainerRow
 	marks  map[string]bool
+	index  map[string]int // container ID → position in all
 	cpu    map[string]*common.Series
 	mem    map[string]*common.Series
 	filter input.Model
@@ -42,6 +43,7 @@ func New(c *common.Common) *Pane {
 	p := &Pane{
 		c:      c,
 		marks:  map[string]bool{},
+		index:  map[string]int{},
 		cpu:    map[string]*common.Series{},
 		mem:    map[string]*common.Series{},
 		filter: input.New("/"),
@@ -92,6 +94,10 @@ func (p *Pane) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case common.ContainersMsg:
 		p.all = msg
+		clear(p.index)
+		for i, r := range p.all {
+			p.index[r.ID] = i
+		}
 		// The latest stats sample is newer than the list's figures.
 		for i, r := range p.all {
 			if s := p.cpu[r.ID]; s != nil && r.Running() {
@@ -105,7 +111,9 @@ func (p *Pane) Update(msg tea.Msg) tea.Cmd {
 		}
 		p.refresh()
 	case common.StatsMsg:
-		p.addSample(data.StatsSample(msg))
+		for _, s := range msg {
+			p.addSample(s)
+		}
 	case common.RestyleMsg:
 		p.refresh()
 	case tea.KeyPressMsg:
@@ -115,12 +123,8 @@ func (p *Pane) Update(msg tea.Msg) tea.Cmd {
 }
 
 func (p *Pane) has(id string) bool {
-	for _, r := range p.all {
-		if r.ID == id {
-			return true
-		}
-	}
-	return false
+	_, ok := p.index[id]
+	return ok
 }
 
 func (p *Pane) addSample(s data.StatsSample) {
@@ -129,12 +133,10 @@ func (p *Pane) addSample(s data.StatsSample) {
 	}
 	p.cpu[s.ID].Add(s.CPU)
 	p.mem[s.ID].Add(float64(s.Mem))
-	for i := range p.all {
-		if p.all[i].ID == s.ID {
-			p.all[i].CPU, p.all[i].Mem = s.CPU, s.Mem
-			if s.MemLimit > 0 {
-				p.all[i].MemLimit = s.MemLimit
-			}
+	if i, ok := p.index[s.ID]; ok {
+		p.all[i].CPU, p.all[i].Mem = s.CPU, s.Mem
+		if s.MemLimit > 0 {
+			p.all[i].MemLimit = s.MemLimit
 		}
 	}
 	// Samples come often; the rows are rebuilt once, when next drawn.

@@ -17,7 +17,7 @@ func loaded(c *common.Common, w, h int) *Pane {
 	cs := datatest.Containers(12)
 	p.Update(common.ContainersMsg(cs))
 	for _, s := range datatest.Stats(cs, 15) {
-		p.Update(common.StatsMsg(s))
+		p.Update(common.StatsMsg{s})
 	}
 	p.SetSize(w, h)
 	return p

@@ -110,7 +110,9 @@ func (p *Pane) Update(msg tea.Msg) tea.Cmd {
 		}
 		p.dirty = true
 	case common.StatsMsg:
-		p.add(data.StatsSample(msg))
+		for _, s := range msg {
+			p.add(s)
+		}
 	case common.RestyleMsg:
 		p.dirty = true
 	case tea.KeyPressMsg:

@@ -18,7 +18,7 @@ func loaded(c *common.Common, w, h int) *Pane {
 	cs := datatest.Containers(8)
 	p.Update(common.ContainersMsg(cs))
 	for _, s := range datatest.Stats(cs, 30) {
-		p.Update(common.StatsMsg(s))
+		p.Update(common.StatsMsg{s})
 	}
 	return p
 }
