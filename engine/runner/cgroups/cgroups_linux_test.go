@@ -201,6 +201,7 @@ func TestCreateApplyAndStats(t *testing.T) {
 		Pids:   &specs.LinuxPids{Limit: ptr(int64(50))},
 		CPU:    &specs.LinuxCPU{Shares: ptr(uint64(512))},
 	})
+	t.Logf("cgroup v%d", m.Version())
 	c := startChild(t, "sleep")
 	if err := m.Apply(c.cmd.Process.Pid); err != nil {
 		t.Fatal(err)
