@@ -142,7 +142,9 @@ func compile(cfg *specs.LinuxSeccomp) ([]bpf.Instruction, error) {
 	}
 
 	var a asm
-	emitProgram(&a, abis, plans, def)
+	if err := emitProgram(&a, abis, plans, def); err != nil {
+		return nil, fmt.Errorf("compiling seccomp profile: %w", err)
+	}
 	prog, err := a.assemble()
 	if err != nil {
 		return nil, fmt.Errorf("compiling seccomp profile: %w", err)
@@ -178,7 +180,7 @@ func resolveArches(names []specs.Arch) ([]arch, error) {
 
 // emitProgram lays out the whole filter: dispatch on the audit architecture,
 // then per architecture a binary search on the system call number.
-func emitProgram(a *asm, abis []arch, plans []map[uint32]*verdict, def uint32) {
+func emitProgram(a *asm, abis []arch, plans []map[uint32]*verdict, def uint32) error {
 	type group struct {
 		audit uint32
 		abis  []int
@@ -216,8 +218,15 @@ func emitProgram(a *asm, abis []arch, plans []map[uint32]*verdict, def uint32) {
 			segs = numberSegments(abis[i], plans[i], abis[i].lo, abis[i].hi, def)
 		}
 		a.load(offNr)
-		emitTree(a, merge(segs))
+		code, err := tree(merge(segs))
+		if err != nil {
+			return err
+		}
+		for _, ins := range code {
+			a.emit(ins)
+		}
 	}
+	return nil
 }
 
 func space(abis []arch, plans []map[uint32]*verdict, members []int, name specs.Arch, lo, hi, def uint32) []segment {
@@ -295,23 +304,36 @@ func merge(segs []segment) []segment {
 	return out
 }
 
-// emitTree emits a binary search over contiguous segments with the system
-// call number in A. Each split is "if nr >= k skip to the right half", as a
-// short conditional jump over an unconditional one, so that no conditional
-// jump has to reach far.
-func emitTree(a *asm, segs []segment) {
+// tree returns a binary search over contiguous segments, with the system
+// call number in A. It is built bottom-up, so that each split knows the size
+// of its left half: "if nr >= k skip the left half" is one conditional jump
+// when the half is within reach of one (255 instructions), and a conditional
+// jump over an unconditional one otherwise.
+func tree(segs []segment) ([]bpf.Instruction, error) {
 	if len(segs) == 1 {
-		emitLeaf(a, segs[0])
-		return
+		var a asm
+		emitLeaf(&a, segs[0])
+		return a.assemble()
 	}
 	mid := len(segs) / 2
-	right, left := a.newLabel(), a.newLabel()
-	a.jump(bpf.JumpGreaterOrEqual, segs[mid].lo, next, left)
-	a.jumpTo(right)
-	a.mark(left)
-	emitTree(a, segs[:mid])
-	a.mark(right)
-	emitTree(a, segs[mid:])
+	left, err := tree(segs[:mid])
+	if err != nil {
+		return nil, err
+	}
+	right, err := tree(segs[mid:])
+	if err != nil {
+		return nil, err
+	}
+	k := segs[mid].lo
+	out := make([]bpf.Instruction, 0, 2+len(left)+len(right))
+	if len(left) <= 255 {
+		out = append(out, bpf.JumpIf{Cond: bpf.JumpGreaterOrEqual, Val: k, SkipTrue: uint8(len(left))})
+	} else {
+		out = append(out, bpf.JumpIf{Cond: bpf.JumpGreaterOrEqual, Val: k, SkipFalse: 1},
+			bpf.Jump{Skip: uint32(len(left))})
+	}
+	out = append(out, left...)
+	return append(out, right...), nil
 }
 
 // emitLeaf returns the segment's verdict, comparing arguments if it has

@@ -356,3 +356,35 @@ func BenchmarkCompileDefault(b *testing.B) {
 		}
 	}
 }
+
+// TestDefaultProfileIsShort checks the shape of the docker profile's
+// program: well under the kernel's limit, and a short longest path, which is
+// what every system call of a container pays.
+func TestDefaultProfileIsShort(t *testing.T) {
+	prog, err := Compile(Default(dockerCaps))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Jumps only go forward, so the longest path is found from the end.
+	longest := make([]int, len(prog)+1)
+	for i := len(prog) - 1; i >= 0; i-- {
+		p := prog[i]
+		switch {
+		case p.Code&0x07 == 0x06: // BPF_RET
+			longest[i] = 1
+		case p.Code == 0x05: // BPF_JMP|BPF_JA
+			longest[i] = 1 + longest[i+1+int(p.K)]
+		case p.Code&0x07 == 0x05: // conditional jump
+			longest[i] = 1 + max(longest[i+1+int(p.Jt)], longest[i+1+int(p.Jf)])
+		default:
+			longest[i] = 1 + longest[i+1]
+		}
+	}
+	t.Logf("%d instructions, longest path %d", len(prog), longest[0])
+	if len(prog) > 1024 {
+		t.Errorf("docker's profile compiles to %d instructions, want a binary search well under 1024", len(prog))
+	}
+	if longest[0] > 48 {
+		t.Errorf("longest path %d instructions: the search is not logarithmic", longest[0])
+	}
+}

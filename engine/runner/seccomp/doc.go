@@ -19,8 +19,9 @@
 // profile (x32 shares x86_64's audit value and is told apart by bit 30 of
 // the system call number); a foreign architecture kills the process. Within
 // an architecture, the system call number is found by binary search over
-// ranges of numbers that share a verdict, so the docker profile's ~370
-// allowed calls cost about ten instructions per system call, not hundreds.
+// ranges of numbers that share a verdict, so the docker profile (about 720
+// instructions for x86_64, x32 and x86) decides most system calls in under
+// twenty instructions, and none in more than 33, not hundreds.
 // A system call whose rules compare arguments gets a small block: each rule
 // is an AND of 64-bit comparisons (done on the 32-bit halves), the rules are
 // tried in order (OR), and the call's unconditional action, or the default
