@@ -496,7 +496,9 @@ func TestDeviceRules(t *testing.T) {
 	}
 }
 
-func BenchmarkStats(b *testing.B) {
+// benchCgroup makes a cgroup with a sleeping process in it for the stats
+// benchmarks.
+func benchCgroup(b *testing.B) Manager {
 	if os.Geteuid() != 0 {
 		b.Skip("needs root")
 	}
@@ -505,18 +507,37 @@ func BenchmarkStats(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer m.Destroy()
+	b.Cleanup(func() { _ = m.Destroy() })
 	cmd := exec.Command("/bin/busybox", "sleep", "60")
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
 	}
-	defer cmd.Wait()
+	b.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	if err := m.Apply(cmd.Process.Pid); err != nil {
 		b.Fatal(err)
 	}
+	return m
+}
+
+// BenchmarkStats is the cost of one container's stats sample.
+func BenchmarkStats(b *testing.B) {
+	m := benchCgroup(b)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := m.Stats(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkStatsRuncLibrary is the same sample through runc's library
+// (GetStats of its fs or fs2 manager), the anchor BenchmarkStats is
+// compared with.
+func BenchmarkStatsRuncLibrary(b *testing.B) {
+	m := benchCgroup(b).(*manager)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := m.lib.GetStats(); err != nil {
 			b.Fatal(err)
 		}
 	}
