@@ -72,7 +72,10 @@ func TestRun(t *testing.T) {
 	requireRoot(t)
 	e := newEnv(t)
 	r := &chrootRunner{}
-	withRunner := func(o *Options) { o.Runner = r; o.BuildArgs = map[string]string{"V": "2", "http_proxy": "http://proxy"} }
+	withRunner := func(o *Options) {
+		o.Runner = r
+		o.BuildArgs = map[string]string{"V": "2", "http_proxy": "http://proxy"}
+	}
 	df := `FROM busybox
 ARG V=1
 ENV E=env
