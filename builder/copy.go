@@ -164,8 +164,8 @@ func (s *stageState) pickSources(in *dockerfile.Instruction, op *copyOp, sums ma
 			content := doc.Content
 			if doc.Expand {
 				var err error
-				if content, err = s.word(in, content); err != nil {
-					return err
+				if content, err = s.b.exp.Heredoc(content, s.vars()); err != nil {
+					return in.Errorf(dockerfile.ErrInvalid, "expanding here-document %s: %v", doc.Name, err)
 				}
 			}
 			f := srcFile{rel: doc.Name, hdr: tar.Header{Typeflag: tar.TypeReg, Mode: 0o644, ModTime: time.Unix(0, 0)}, data: []byte(content)}

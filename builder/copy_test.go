@@ -43,8 +43,12 @@ COPY --parents dir/sub/y /parents/
 COPY . /all/
 WORKDIR /w
 COPY a.txt rel
+ENV WHO=world
 COPY <<EOF /here.txt
-hello $HOSTNAME
+hello "$WHO" '$WHO'
+EOF
+COPY <<'EOF' /raw.txt
+hello $WHO
 EOF
 `)
 	fs := files(t, res.Image)
@@ -72,7 +76,8 @@ EOF
 	check("/owned/uid-only", "X", 0o644, 9, 9)
 	check("/parents/dir/sub/y", "Y", 0o644, 0, 0)
 	check("/w/rel", "A", 0o644, 0, 0)
-	check("/here.txt", "hello \n", 0o644, 0, 0)
+	check("/here.txt", "hello \"world\" 'world'\n", 0o644, 0, 0)
+	check("/raw.txt", "hello $WHO\n", 0o644, 0, 0)
 	for _, p := range []string{"/globbed/c.md", "/copied/dir", "/excluded/skip.log", "/all/ignored", "/all/ignored/z", "/all/keep.tmp"} {
 		if _, ok := fs[p]; ok {
 			t.Errorf("%s should not exist", p)

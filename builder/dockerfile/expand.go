@@ -143,3 +143,12 @@ func (in *Instruction) ArgDecls() ([]ArgDecl, error) {
 	}
 	return out, nil
 }
+
+// Heredoc expands variables in a here-document's content, leaving quotes as
+// they are, as buildkit does.
+func (e Expander) Heredoc(content string, env shell.EnvGetter) (string, error) {
+	lex := shell.NewLex(e.Escape)
+	lex.SkipProcessQuotes = true
+	out, _, err := lex.ProcessWord(content, env)
+	return out, err
+}
