@@ -199,8 +199,26 @@ func TestCreateApplyAndStats(t *testing.T) {
 	m := newTestCgroup(t, &specs.LinuxResources{
 		Memory: &specs.LinuxMemory{Limit: ptr(int64(64 << 20))},
 		Pids:   &specs.LinuxPids{Limit: ptr(int64(50))},
-		CPU:    &specs.LinuxCPU{Shares: ptr(uint64(512))},
+		CPU:    &specs.LinuxCPU{Shares: ptr(uint64(512)), Cpus: "0"},
 	})
+	// The CPU limits as the kernel has them: v2 turns shares into a weight.
+	mm := m.(*manager)
+	for file, want := range map[string]string{"cpuset.cpus": "0", "cpu.shares": "512"} {
+		ctrl := strings.Split(file, ".")[0]
+		if mm.v2 {
+			file = strings.Replace(file, "cpu.shares", "cpu.weight", 1)
+			if file == "cpu.weight" {
+				want = "59" // runc's and crun's mapping of 512 shares
+			}
+		}
+		b, err := os.ReadFile(filepath.Join(mm.lib.Path(ctrl), file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.TrimSpace(string(b)); got != want {
+			t.Errorf("%s = %q, want %q", file, got, want)
+		}
+	}
 	t.Logf("cgroup v%d", m.Version())
 	c := startChild(t, "sleep")
 	if err := m.Apply(c.cmd.Process.Pid); err != nil {
@@ -254,7 +272,8 @@ func TestCreateApplyAndStats(t *testing.T) {
 
 func TestOOMKillDetected(t *testing.T) {
 	m := newTestCgroup(t, &specs.LinuxResources{
-		Memory: &specs.LinuxMemory{Limit: ptr(int64(32 << 20))},
+		// Memory and swap together 32 MiB: no escape into swap.
+		Memory: &specs.LinuxMemory{Limit: ptr(int64(32 << 20)), Swap: ptr(int64(32 << 20))},
 	})
 	before, err := m.OOMKillCount()
 	if err != nil {

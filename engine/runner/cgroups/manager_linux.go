@@ -44,7 +44,7 @@ func New(path string, r *specs.LinuxResources) (Manager, error) {
 	if err := checkPath(path); err != nil {
 		return nil, err
 	}
-	res, err := toResources(r)
+	res, err := toResources(r, IsV2())
 	if err != nil {
 		return nil, fmt.Errorf("creating cgroup %s: %w", path, err)
 	}
@@ -141,7 +141,7 @@ func (m *manager) Apply(pid int) error {
 }
 
 func (m *manager) Set(r *specs.LinuxResources) error {
-	res, err := toResources(r)
+	res, err := toResources(r, m.v2)
 	if err == nil {
 		err = m.lib.Set(res)
 	}

@@ -8,11 +8,13 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
-// toResources turns the runtime spec's resources into the library's. A nil
-// field is left as the kernel has it. Device rules are only written when the
+// toResources turns the runtime spec's resources into the library's for a v1
+// or (v2 true) v2 hierarchy. A nil field is left as the kernel has it. On v2
+// CPU shares become a weight, with the mapping runc and crun use (1024, the
+// v1 default, becomes 100, the v2 default). Device rules are only written when the
 // spec lists some: the runner always gives docker's default rules, and an
 // empty list would otherwise deny every device.
-func toResources(r *specs.LinuxResources) (*lib.Resources, error) {
+func toResources(r *specs.LinuxResources, v2 bool) (*lib.Resources, error) {
 	res := &lib.Resources{SkipDevices: true}
 	if r == nil {
 		return res, nil
@@ -28,6 +30,9 @@ func toResources(r *specs.LinuxResources) (*lib.Resources, error) {
 	}
 	if c := r.CPU; c != nil {
 		res.CpuShares = deref(c.Shares)
+		if v2 {
+			res.CpuWeight = lib.ConvertCPUSharesToCgroupV2Value(res.CpuShares)
+		}
 		res.CpuQuota = deref(c.Quota)
 		res.CpuBurst = c.Burst
 		res.CpuPeriod = deref(c.Period)
