@@ -199,26 +199,8 @@ func TestCreateApplyAndStats(t *testing.T) {
 	m := newTestCgroup(t, &specs.LinuxResources{
 		Memory: &specs.LinuxMemory{Limit: ptr(int64(64 << 20))},
 		Pids:   &specs.LinuxPids{Limit: ptr(int64(50))},
-		CPU:    &specs.LinuxCPU{Shares: ptr(uint64(512)), Cpus: "0"},
+		CPU:    &specs.LinuxCPU{Shares: ptr(uint64(512))},
 	})
-	// The CPU limits as the kernel has them: v2 turns shares into a weight.
-	mm := m.(*manager)
-	for file, want := range map[string]string{"cpuset.cpus": "0", "cpu.shares": "512"} {
-		ctrl := strings.Split(file, ".")[0]
-		if mm.v2 {
-			file = strings.Replace(file, "cpu.shares", "cpu.weight", 1)
-			if file == "cpu.weight" {
-				want = "59" // runc's and crun's mapping of 512 shares
-			}
-		}
-		b, err := os.ReadFile(filepath.Join(mm.lib.Path(ctrl), file))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := strings.TrimSpace(string(b)); got != want {
-			t.Errorf("%s = %q, want %q", file, got, want)
-		}
-	}
 	t.Logf("cgroup v%d", m.Version())
 	c := startChild(t, "sleep")
 	if err := m.Apply(c.cmd.Process.Pid); err != nil {
@@ -267,6 +249,56 @@ func TestCreateApplyAndStats(t *testing.T) {
 	}
 	if st.Pids.Limit != 70 {
 		t.Errorf("pids limit after Set = %d, want 70", st.Pids.Limit)
+	}
+}
+
+// TestLimitsAsKernelHasThem reads back what New wrote, in each version's
+// own files and units.
+func TestLimitsAsKernelHasThem(t *testing.T) {
+	m := newTestCgroup(t, &specs.LinuxResources{
+		Memory: &specs.LinuxMemory{Limit: ptr(int64(64 << 20)), Reservation: ptr(int64(32 << 20)), Swap: ptr(int64(96 << 20))},
+		CPU: &specs.LinuxCPU{Shares: ptr(uint64(512)), Quota: ptr(int64(20000)), Period: ptr(uint64(100000)),
+			Cpus: "0", Mems: "0"},
+		Pids: &specs.LinuxPids{Limit: ptr(int64(42))},
+	})
+	mm := m.(*manager)
+	type file struct{ ctrl, name, want string }
+	files := []file{
+		{"memory", "memory.limit_in_bytes", "67108864"},
+		{"memory", "memory.soft_limit_in_bytes", "33554432"},
+		{"memory", "memory.memsw.limit_in_bytes", "100663296"},
+		{"cpu", "cpu.shares", "512"},
+		{"cpu", "cpu.cfs_quota_us", "20000"},
+		{"cpu", "cpu.cfs_period_us", "100000"},
+		{"cpuset", "cpuset.cpus", "0"},
+		{"cpuset", "cpuset.mems", "0"},
+		{"pids", "pids.max", "42"},
+	}
+	if mm.v2 {
+		files = []file{
+			{"", "memory.max", "67108864"},
+			{"", "memory.low", "33554432"},
+			{"", "memory.swap.max", "33554432"}, // v2 swap excludes memory
+			{"", "cpu.weight", "59"},            // runc's and crun's mapping of 512 shares
+			{"", "cpu.max", "20000 100000"},
+			{"", "cpuset.cpus", "0"},
+			{"", "cpuset.mems", "0"},
+			{"", "pids.max", "42"},
+		}
+	}
+	for _, f := range files {
+		p := filepath.Join(mm.lib.Path(f.ctrl), f.name)
+		b, err := os.ReadFile(p)
+		if errors.Is(err, os.ErrNotExist) && strings.Contains(f.name, "memsw") {
+			t.Logf("%s: no swap accounting in this kernel", p)
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.TrimSpace(string(b)); got != f.want {
+			t.Errorf("%s = %q, want %q", p, got, f.want)
+		}
 	}
 }
 
