@@ -1,0 +1,211 @@
+package layers
+
+import (
+	"context"
+	"fmt"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+)
+
+// Progress is one step of a transfer, for the command line or the UI to draw.
+type Progress struct {
+	// ID is the short digest of the layer (or config) it concerns.
+	ID string
+	// Action is docker's word for the step: "Already exists",
+	// "Downloading", "Pull complete", "Pushing", "Pushed", "Loading".
+	Action string
+	// Current and Total are bytes, when known.
+	Current, Total int64
+}
+
+// ProgressFunc receives progress; it must not block for long.
+type ProgressFunc func(Progress)
+
+var layerTypes = map[types.MediaType]bool{
+	types.OCILayer: true, types.OCILayerZStd: true, types.OCIUncompressedLayer: true,
+	types.DockerLayer: true, types.DockerUncompressedLayer: true,
+	types.OCIRestrictedLayer: true, types.OCIUncompressedRestrictedLayer: true,
+}
+
+// Write stores img (its layers, config and manifest) and gives it names,
+// moving each name from any image that had it. It returns the image ID, the
+// digest of its config. The image appears in the index only when all its
+// blobs are in place.
+func (s *Store) Write(ctx context.Context, img v1.Image, names ...string) (v1.Hash, error) {
+	return s.write(ctx, img, names, nil)
+}
+
+func (s *Store) write(ctx context.Context, img v1.Image, names []string, progress ProgressFunc) (v1.Hash, error) {
+	full := make([]string, 0, len(names))
+	for _, n := range names {
+		f, err := NormalizeName(n)
+		if err != nil {
+			return v1.Hash{}, err
+		}
+		full = append(full, f)
+	}
+	mt, err := img.MediaType()
+	if err != nil {
+		return v1.Hash{}, fmt.Errorf("reading image media type: %w", err)
+	}
+	if mt != types.OCIManifestSchema1 && mt != types.DockerManifestSchema2 {
+		return v1.Hash{}, fmt.Errorf("image manifest of type %q: %w", mt, ErrMediaType)
+	}
+	rawManifest, err := img.RawManifest()
+	if err != nil {
+		return v1.Hash{}, fmt.Errorf("reading image manifest: %w", err)
+	}
+	m, err := v1.ParseManifest(bytesReader(rawManifest))
+	if err != nil {
+		return v1.Hash{}, fmt.Errorf("parsing image manifest: %w", err)
+	}
+	rawConfig, err := img.RawConfigFile()
+	if err != nil {
+		return v1.Hash{}, fmt.Errorf("reading image config %s: %w", m.Config.Digest, err)
+	}
+	cfg, err := v1.ParseConfigFile(bytesReader(rawConfig))
+	if err != nil {
+		return v1.Hash{}, fmt.Errorf("parsing image config %s: %w", m.Config.Digest, err)
+	}
+	if len(cfg.RootFS.DiffIDs) != len(m.Layers) {
+		return v1.Hash{}, fmt.Errorf("image config %s lists %d layers, manifest %d: %w", m.Config.Digest, len(cfg.RootFS.DiffIDs), len(m.Layers), ErrBadArchive)
+	}
+	for _, l := range m.Layers {
+		if !layerTypes[l.MediaType] {
+			return v1.Hash{}, fmt.Errorf("layer %s of type %q: %w", l.Digest, l.MediaType, ErrMediaType)
+		}
+	}
+
+	il, err := s.ingestLock()
+	if err != nil {
+		return v1.Hash{}, err
+	}
+	defer il.unlock()
+	for i, desc := range m.Layers {
+		if err := ctx.Err(); err != nil {
+			return v1.Hash{}, err
+		}
+		id := desc.Digest.Hex[:12]
+		if s.hasBlob(desc.Digest) {
+			emit(progress, Progress{ID: id, Action: "Already exists"})
+			continue
+		}
+		if err := s.putLayer(img, desc, cfg.RootFS.DiffIDs[i], progress); err != nil {
+			return v1.Hash{}, err
+		}
+		emit(progress, Progress{ID: id, Action: "Pull complete", Current: desc.Size, Total: desc.Size})
+	}
+	configDigest, err := s.putBytes(rawConfig)
+	if err != nil {
+		return v1.Hash{}, err
+	}
+	if configDigest != m.Config.Digest {
+		return v1.Hash{}, fmt.Errorf("image config hashes to %s, manifest says %s: %w", configDigest, m.Config.Digest, ErrDigestMismatch)
+	}
+	manifestDigest, err := s.putBytes(rawManifest)
+	if err != nil {
+		return v1.Hash{}, err
+	}
+	desc := v1.Descriptor{MediaType: mt, Digest: manifestDigest, Size: int64(len(rawManifest)),
+		Annotations: map[string]string{annotationID: configDigest.String()}}
+	err = s.update(ctx, func(idx *v1.IndexManifest) error {
+		for _, d := range append([]v1.Descriptor{m.Config}, m.Layers...) {
+			if !s.hasBlob(d.Digest) {
+				return fmt.Errorf("blob %s: %w", d.Digest, ErrMissingBlob)
+			}
+		}
+		nameImage(idx, desc, full)
+		return nil
+	})
+	return configDigest, err
+}
+
+func (s *Store) putLayer(img v1.Image, desc v1.Descriptor, diffID v1.Hash, progress ProgressFunc) error {
+	l, err := img.LayerByDigest(desc.Digest)
+	if err != nil {
+		return fmt.Errorf("layer %s: %w", desc.Digest, err)
+	}
+	rc, err := l.Compressed()
+	if err != nil {
+		return fmt.Errorf("reading layer %s: %w", desc.Digest, err)
+	}
+	defer rc.Close()
+	id := desc.Digest.Hex[:12]
+	var last int64
+	_, err = s.putBlob(rc, desc.Digest, diffID, func(n int64) {
+		if progress != nil && n-last >= 1<<20 {
+			last = n
+			progress(Progress{ID: id, Action: "Downloading", Current: n, Total: desc.Size})
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("layer %s: %w", desc.Digest, err)
+	}
+	return nil
+}
+
+func emit(fn ProgressFunc, p Progress) {
+	if fn != nil {
+		fn(p)
+	}
+}
+
+// nameImage records desc in the index under names (full names already),
+// taking each name from the image that held it; an image left with no name
+// stays as a dangling entry. With no names, desc is added unnamed unless it
+// is already listed.
+func nameImage(idx *v1.IndexManifest, desc v1.Descriptor, names []string) {
+	for _, n := range names {
+		untag(idx, n)
+		kept := idx.Manifests[:0]
+		for _, d := range idx.Manifests {
+			if d.Digest == desc.Digest && d.Annotations[AnnotationRefName] == "" {
+				continue
+			}
+			kept = append(kept, d)
+		}
+		idx.Manifests = kept
+		nd := desc
+		nd.Annotations = map[string]string{AnnotationRefName: n}
+		for k, v := range desc.Annotations {
+			nd.Annotations[k] = v
+		}
+		idx.Manifests = append(idx.Manifests, nd)
+	}
+	if len(names) == 0 && !listed(idx, desc.Digest) {
+		idx.Manifests = append(idx.Manifests, desc)
+	}
+}
+
+// untag removes name from the index; the image it named, if left without
+// any entry, stays as a dangling one. It reports whether name was there.
+func untag(idx *v1.IndexManifest, n string) bool {
+	for i, d := range idx.Manifests {
+		if d.Annotations[AnnotationRefName] != n {
+			continue
+		}
+		idx.Manifests = append(idx.Manifests[:i], idx.Manifests[i+1:]...)
+		if !listed(idx, d.Digest) {
+			nd := d
+			nd.Annotations = map[string]string{}
+			for k, v := range d.Annotations {
+				if k != AnnotationRefName {
+					nd.Annotations[k] = v
+				}
+			}
+			idx.Manifests = append(idx.Manifests, nd)
+		}
+		return true
+	}
+	return false
+}
+
+func listed(idx *v1.IndexManifest, h v1.Hash) bool {
+	for _, d := range idx.Manifests {
+		if d.Digest == h {
+			return true
+		}
+	}
+	return false
+}
