@@ -12,6 +12,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"golang.org/x/sys/unix"
 
 	"github.com/berth-dev/berth/engine/container"
 	"github.com/berth-dev/berth/engine/events"
@@ -57,6 +58,15 @@ func newEngine(t *testing.T) *Engine {
 		go s.Run(context.Background(), id, func(err error) { ready <- err })
 		return <-ready
 	}
+	// Whatever a failing test leaves running is killed.
+	t.Cleanup(func() {
+		recs, _ := e.Containers.List()
+		for _, r := range recs {
+			if r.State.Pid > 0 {
+				signalContainer(r, unix.SIGKILL)
+			}
+		}
+	})
 	return e
 }
 
