@@ -31,11 +31,16 @@ type Model struct {
 	confirm *dialog.Confirm
 	prompt  *dialog.Prompt
 
+	frame                 string // the last frame drawn, until a message changes it
+	headerKey, headerLine string
+	footerKey, footerLine string
+
 	status  string
 	isError bool
 	noteTag int
 
 	reloadTag int
+	ticks     int
 	logGen    int
 	logCancel context.CancelFunc
 }
@@ -62,76 +67,95 @@ func (m *Model) Pane() common.Pane { return m.panes[m.active] }
 
 // Update handles one message.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	// bubbletea draws after every message; the messages below change
+	// nothing on screen, so the last frame is kept for them.
+	switch msg := msg.(type) {
+	case tickMsg:
+		m.ticks++
+		if m.ticks%listEvery != 0 {
+			return m, m.tick()
+		}
+	case reloadMsg:
+		if msg.tag != m.reloadTag {
+			return m, nil
+		}
+	case clearNoteMsg:
+		if msg.tag != m.noteTag {
+			return m, nil
+		}
+	}
+	m.frame = ""
+	return m, m.update(msg)
+}
+
+func (m *Model) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.resize(msg.Width, msg.Height)
-		return m, nil
+		return nil
 	case tea.BackgroundColorMsg:
 		if m.follow {
 			m.restyle(themes.Pick(msg.IsDark()))
-			return m, m.broadcast(common.RestyleMsg{})
+			return m.broadcast(common.RestyleMsg{})
 		}
-		return m, nil
+		return nil
 	case themeMsg:
 		m.follow = false
 		m.restyle(msg.p)
-		m.note("theme " + msg.p.Name)
-		return m, m.broadcast(common.RestyleMsg{})
+		return tea.Batch(m.note("theme "+msg.p.Name), m.broadcast(common.RestyleMsg{}))
 	case tea.KeyPressMsg:
-		return m, m.key(msg)
+		return m.key(msg)
 	case tea.MouseWheelMsg:
-		return m, m.wheel(msg)
+		return m.wheel(msg)
 	case tea.MouseClickMsg:
-		return m, m.click(msg)
+		return m.click(msg)
 	case common.ActionMsg:
-		return m, m.request(msg)
+		return m.request(msg)
 	case common.ActionDoneMsg:
-		return m, m.done(msg)
+		return m.done(msg)
 	case common.OpenMsg:
-		return m, m.open(msg)
+		return m.open(msg)
 	case shellMsg:
-		return m, runShell(msg)
+		return runShell(msg)
 	case shellDoneMsg:
 		reload := tea.Batch(m.loadContainers(), m.loadImages())
 		if msg.err != nil {
-			return m, tea.Batch(m.fail(fmt.Errorf("shell in %s: %w", msg.t.Name, msg.err)), reload)
+			return tea.Batch(m.fail(fmt.Errorf("shell in %s: %w", msg.t.Name, msg.err)), reload)
 		}
-		return m, tea.Batch(m.note("left the shell in "+msg.t.Name), reload)
+		return tea.Batch(m.note("left the shell in "+msg.t.Name), reload)
 	case common.ErrorMsg:
-		return m, m.fail(msg.Err)
+		return m.fail(msg.Err)
 	case common.InfoMsg:
-		return m, m.note(string(msg))
+		return m.note(string(msg))
 	case clearNoteMsg:
-		if msg.tag == m.noteTag {
-			m.status, m.isError = "", false
-		}
-		return m, nil
+		m.status, m.isError = "", false
+		return nil
 	case tickMsg:
-		return m, tea.Batch(m.loadContainers(), m.loadImages(), m.tick())
+		// Events reload the lists as things change; this reload only
+		// catches what the journal missed, so it runs every few refreshes
+		// (see Update).
+		return tea.Batch(m.loadContainers(), m.loadImages(), m.tick())
 	case reloadMsg:
-		if msg.tag == m.reloadTag {
-			return m, tea.Batch(m.loadContainers(), m.loadImages())
-		}
-		return m, nil
+		return tea.Batch(m.loadContainers(), m.loadImages())
 	case eventMsg:
-		return m, tea.Batch(m.broadcast(common.EventMsg(msg.row)), m.debounceReload(), waitEvent(msg.ch))
+		return tea.Batch(m.broadcast(common.EventMsg(msg.row)), m.debounceReload(), waitEvent(msg.ch))
 	case statsMsg:
-		return m, tea.Batch(m.broadcast(common.StatsMsg(msg.s)), waitStats(msg.ch))
+		return tea.Batch(m.broadcast(common.StatsMsg(msg.s)), waitStats(msg.ch))
 	case logMsg:
 		if msg.gen != m.logGen {
-			return m, nil // a stream of logs no longer shown
+			return nil // a stream of logs no longer shown
 		}
-		return m, tea.Batch(m.broadcast(common.LogMsg(msg.lines)), waitLogs(msg.gen, msg.ch))
+		return tea.Batch(m.broadcast(common.LogMsg(msg.lines)), waitLogs(msg.gen, msg.ch))
 	case streamEndMsg:
 		switch {
 		case msg.err != nil:
-			return m, m.fail(msg.err)
+			return m.fail(msg.err)
 		case msg.what != "logs": // a log stream ends when its container stops
-			return m, m.note("the engine's " + msg.what + " stream ended")
+			return m.note("the engine's " + msg.what + " stream ended")
 		}
-		return m, nil
+		return nil
 	}
-	return m, m.broadcast(msg)
+	return m.broadcast(msg)
 }
 
 // broadcast hands a data message to every pane.

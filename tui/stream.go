@@ -36,6 +36,10 @@ type (
 	}
 )
 
+// listEvery is how many refresh ticks pass between reloads of the lists
+// that no event asked for.
+const listEvery = 5
+
 // maxLogBatch bounds how many log lines one message carries, so that a
 // chatty container cannot starve the keyboard.
 const maxLogBatch = 512

@@ -235,3 +235,33 @@ func TestMouseClickOnTab(t *testing.T) {
 		t.Fatal("a click worked with the mouse turned off")
 	}
 }
+
+func TestPaletteTheme(t *testing.T) {
+	m, _ := screen(t, themes.Dark, 80, 24, 3, 3)
+	keys(m, ":")
+	for _, r := range "theme gruvbox" {
+		m.Update(tea.KeyPressMsg{Code: r, Text: string(r)})
+	}
+	_, cmd := m.Update(keyPress("enter"))
+	msg := cmd()
+	if _, ok := msg.(themeMsg); !ok {
+		t.Fatalf(":theme gruvbox sent %#v", msg)
+	}
+	m.Update(msg)
+	if m.c.Styles.Theme != "gruvbox" || !strings.Contains(m.Render(), "theme gruvbox") {
+		t.Fatalf("theme is %s", m.c.Styles.Theme)
+	}
+}
+
+func TestFrameKeptOnlyWhileNothingChanges(t *testing.T) {
+	m, _ := screen(t, themes.Dark, 80, 24, 10, 3)
+	first := m.View().Content
+	m.Update(tickMsg{}) // not a list reload: nothing to draw
+	if m.frame == "" {
+		t.Fatal("a tick that changes nothing dropped the frame")
+	}
+	keys(m, "j")
+	if m.View().Content == first {
+		t.Fatal("moving the cursor did not change the frame")
+	}
+}

@@ -16,7 +16,10 @@ const minW, minH = 40, 8
 
 // View draws the whole screen.
 func (m *Model) View() tea.View {
-	v := tea.NewView(m.Render())
+	if m.frame == "" {
+		m.frame = m.Render()
+	}
+	v := tea.NewView(m.frame)
 	v.AltScreen = true
 	v.WindowTitle = "berth"
 	if m.c.Config.Mouse {
@@ -79,7 +82,17 @@ func (m *Model) tabTitles(w int) ([]string, bool) {
 	return short, false
 }
 
+// header draws the tabs; the result is kept until the width, the active
+// pane or the theme changes.
 func (m *Model) header(w int) string {
+	key := fmt.Sprintf("%d/%d/%s", w, m.active, m.c.Styles.Theme)
+	if key != m.headerKey {
+		m.headerKey, m.headerLine = key, m.drawHeader(w)
+	}
+	return m.headerLine
+}
+
+func (m *Model) drawHeader(w int) string {
 	st := &m.c.Styles
 	titles, brand := m.tabTitles(w)
 	var sb strings.Builder
@@ -117,7 +130,19 @@ func (m *Model) tabAt(x int) int {
 	return -1
 }
 
+// footer draws the status line: the notice or error if there is one, else
+// the keys of what has the keyboard. The result is kept until one of those
+// changes.
 func (m *Model) footer(w int) string {
+	key := fmt.Sprintf("%d/%d/%s/%t%t%t%t/%t/%s", w, m.active, m.c.Styles.Theme,
+		m.help, m.pal != nil, m.confirm != nil, m.prompt != nil, m.isError, m.status)
+	if key != m.footerKey {
+		m.footerKey, m.footerLine = key, m.drawFooter(w)
+	}
+	return m.footerLine
+}
+
+func (m *Model) drawFooter(w int) string {
 	st := &m.c.Styles
 	right := st.StatusKey.Render("?") + st.StatusDesc.Render(" help ")
 	rw := ansi.StringWidth(right)
