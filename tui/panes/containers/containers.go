@@ -17,7 +17,7 @@ import (
 )
 
 // historyLen is how many stats samples a sparkline keeps.
-const historyLen = 60
+const historyLen = 120
 
 // Pane is the Containers pane.
 type Pane struct {

@@ -15,17 +15,20 @@ import (
 )
 
 var columns = []table.Column{
-	{Title: "NAME", Width: 10, Flex: 2},
+	{Title: "NAME", Width: 10, Flex: 1},
 	{Title: "STATE", Width: 18},
-	{Title: "IMAGE", Width: 10, Flex: 2},
+	{Title: "IMAGE", Width: 10, Flex: 1},
 	{Title: "UP", Width: 4, Right: true},
 	{Title: "CPU%", Width: 5, Right: true},
-	{Title: "CPU", Width: 10},
+	{Title: "CPU", Width: 10, Flex: 1},
 	{Title: "MEM", Width: 7, Right: true},
-	{Title: "MEMORY", Width: 10},
-	{Title: "PORTS", Width: 10, Flex: 2},
+	{Title: "MEMORY", Width: 10, Flex: 1},
+	{Title: "PORTS", Width: 10, Flex: 1},
 	{Title: "ADDRESS", Width: 13},
 }
+
+// The sparkline columns, drawn as wide as the table makes them.
+const colCPU, colMem = 5, 7
 
 type sortKey int
 
@@ -144,12 +147,12 @@ func (p *Pane) row(r data.ContainerRow) table.Row {
 	if r.Running() {
 		cpu = fmt.Sprintf("%.1f", r.CPU)
 		mem = common.HumanSize(r.Mem)
-		cpuSpark = common.Sparkline(p.cpu[r.ID].Values(), 10, max(100, p.cpu[r.ID].Max()))
+		cpuSpark = common.Sparkline(p.cpu[r.ID].Values(), p.tbl.Width(colCPU), max(100, p.cpu[r.ID].Max()))
 		memMax := float64(r.MemLimit)
 		if memMax == 0 {
 			memMax = p.mem[r.ID].Max()
 		}
-		memSpark = common.Sparkline(p.mem[r.ID].Values(), 10, memMax)
+		memSpark = common.Sparkline(p.mem[r.ID].Values(), p.tbl.Width(colMem), memMax)
 	}
 	return table.Row{
 		Key:    r.ID,
