@@ -103,3 +103,18 @@ var ErrRunning = errors.New("container is running")
 
 // ErrNotRunning is returned when an operation needs a running container.
 var ErrNotRunning = errors.New("container is not running")
+
+// ImageInUse reports whether any container was made from the image with
+// this ID, so that the image store refuses to remove it.
+func (e *Engine) ImageInUse(id v1.Hash) (bool, error) {
+	recs, err := e.Containers.List()
+	if err != nil {
+		return false, err
+	}
+	for _, r := range recs {
+		if r.ImageID == id.String() {
+			return true, nil
+		}
+	}
+	return false, nil
+}

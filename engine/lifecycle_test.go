@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -79,6 +80,14 @@ func TestRunToExit(t *testing.T) {
 	}
 	if rec.Config.Hostname != rec.ID[:12] || len(rec.Config.Mounts) != 1 || rec.Config.Mounts[0].Source == "" {
 		t.Fatalf("created %+v", rec.Config)
+	}
+	id, _ := e.Images.(images)["sh"].ConfigName()
+	other, _ := v1.NewHash("sha256:" + strings.Repeat("0", 64))
+	if used, err := e.ImageInUse(id); !used || err != nil {
+		t.Fatalf("the container's image is not in use: %v", err)
+	}
+	if used, _ := e.ImageInUse(other); used {
+		t.Fatal("an unused image reads as in use")
 	}
 	if err := e.Start(ctx, "once", false); err != nil {
 		t.Fatal(err)

@@ -3,12 +3,21 @@ package cli
 import (
 	"context"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
 	"github.com/berth-dev/berth/engine"
+	"github.com/berth-dev/berth/layers"
 )
 
 // wireEngine fills in the parts of the engine that live in other packages:
-// the image store, the snapshotter, the runtime behind the supervisors, and
-// the network.
+// the image store now; the snapshotter, the runtime behind the supervisors
+// and the network as those parts land.
 func wireEngine(ctx context.Context, e *engine.Engine, opts *Options) error {
+	store, err := layers.Open(opts.Root)
+	if err != nil {
+		return err
+	}
+	store.InUse = func(id v1.Hash) (bool, error) { return e.ImageInUse(id) }
+	e.Images = store
 	return nil
 }
