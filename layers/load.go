@@ -3,7 +3,7 @@ package layers
 import (
 	"archive/tar"
 	"context"
-		"errors"
+	"errors"
 	"fmt"
 	"io"
 	"os"

@@ -12,12 +12,12 @@ import (
 // Tag gives the image src names the name dst, taking dst from any image that
 // had it.
 func (s *Store) Tag(ctx context.Context, src, dst string) error {
-	full, err := NormalizeName(dst)
-	if err != nil {
-		return err
-	}
 	return s.update(ctx, func(idx *v1.IndexManifest) error {
 		d, err := s.resolve(idx, src)
+		if err != nil {
+			return err
+		}
+		full, err := NormalizeName(dst)
 		if err != nil {
 			return err
 		}
