@@ -121,6 +121,11 @@ func names(ts []common.Target) string {
 func (m *Model) done(d common.ActionDoneMsg) tea.Cmd {
 	reload := tea.Batch(m.loadContainers(), m.loadImages())
 	if d.Err != nil {
+		// Failures of one bulk action gather on one line.
+		if prefix := string(d.Action) + " "; m.isError && strings.HasPrefix(m.status, prefix) {
+			m.status += fmt.Sprintf("; %s: %v", d.Target.Name, d.Err)
+			return reload
+		}
 		return tea.Batch(m.fail(fmt.Errorf("%s %s: %w", d.Action, d.Target.Name, d.Err)), reload)
 	}
 	return tea.Batch(m.note(fmt.Sprintf("%s: %s done", d.Action, d.Target.Name)), reload)

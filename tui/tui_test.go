@@ -265,3 +265,15 @@ func TestFrameKeptOnlyWhileNothingChanges(t *testing.T) {
 		t.Fatal("moving the cursor did not change the frame")
 	}
 }
+
+func TestBulkFailuresGather(t *testing.T) {
+	m, _ := screen(t, themes.Dark, 120, 24, 3, 3)
+	boom := errors.New("container is not running")
+	m.Update(common.ActionDoneMsg{Action: common.Kill, Target: common.Target{Name: "a"}, Err: boom})
+	m.Update(common.ActionDoneMsg{Action: common.Kill, Target: common.Target{Name: "b"}, Err: boom})
+	want := "kill a: container is not running; b: container is not running"
+	if m.status != want {
+		t.Fatalf("status %q, want %q", m.status, want)
+	}
+	commontest.CheckFrame(t, m.Render(), 120, 24)
+}

@@ -86,3 +86,12 @@ func TestHelpCoversEveryKey(t *testing.T) {
 		}
 	}
 }
+
+func TestClean(t *testing.T) {
+	if got := Clean("plain text"); got != "plain text" {
+		t.Fatalf("Clean changed plain text: %q", got)
+	}
+	if got := Clean("a\tb\x1b[2Jc\r\u009b"); got != "a    b·[2Jc··" {
+		t.Fatalf("Clean = %q", got)
+	}
+}

@@ -171,3 +171,26 @@ func Block(lines []string, w, h int) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// Clean makes text from outside berth safe to draw: tabs become spaces and
+// other control characters, escape sequences included, become '·', so that
+// a log line or a label cannot move the cursor or restyle the screen.
+func Clean(s string) string {
+	clean := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == 0x7f {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	s = strings.ReplaceAll(s, "\t", "    ")
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return '·'
+		}
+		return r
+	}, s)
+}

@@ -295,6 +295,7 @@ func (m *Model) row(ri int) string {
 }
 
 func align(s string, w int, right bool) string {
+	s = common.Clean(s)
 	if right {
 		return common.FitRight(s, w)
 	}

@@ -193,9 +193,10 @@ func (p *Pane) line(e data.EventRow) string {
 	var attrs []string
 	for _, k := range slices.Sorted(maps.Keys(e.Attrs)) {
 		if k != "name" {
-			attrs = append(attrs, k+"="+e.Attrs[k])
+			attrs = append(attrs, common.Clean(k+"="+e.Attrs[k]))
 		}
 	}
+	name = common.Clean(name)
 	return st.Timestamp.Render(e.Time.Local().Format("15:04:05")) + " " +
 		st.Muted.Render(pad(e.Type, 9)) + " " +
 		style.Render(pad(e.Action, 8)) + " " +

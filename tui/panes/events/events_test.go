@@ -58,3 +58,15 @@ func TestFilter(t *testing.T) {
 		t.Fatalf("a create event passed the pull filter")
 	}
 }
+
+func TestHostileTextIsCleaned(t *testing.T) {
+	p := New(commontest.New(commontest.Themes[0], 80, 24))
+	p.SetSize(80, 22)
+	p.Update(common.EventMsg{Time: datatest.Now, Type: "container", Action: "start", Name: "x\x1b[2Jy",
+		Attrs: map[string]string{"label": "evil\r\x1b]0;title\a"}})
+	v := p.View()
+	commontest.CheckFrame(t, v, 80, 22)
+	if strings.Contains(v, "\x1b[2J") || strings.Contains(v, "\x1b]0;") || strings.Contains(v, "\r") {
+		t.Fatalf("control sequences from an event reached the screen: %q", v)
+	}
+}

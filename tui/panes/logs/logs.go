@@ -283,14 +283,7 @@ func (p *Pane) line(l data.LogLine, current bool) string {
 	if l.Stream == data.Stderr {
 		text = st.Stderr
 	}
-	// Tabs and control characters would break the layout.
-	t := strings.ReplaceAll(l.Text, "\t", "    ")
-	t = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return '·'
-		}
-		return r
-	}, t)
+	t := common.Clean(l.Text)
 	if p.query == "" {
 		sb.WriteString(text.Render(t))
 	} else {
