@@ -150,6 +150,16 @@ func (m *Model) open(o common.OpenMsg) tea.Cmd {
 	case "logs":
 		cmds = append(cmds, m.followLogs(o.Targets))
 	case "layers":
+		if o.Changes {
+			cmds = append(cmds, func() tea.Msg {
+				tree, err := b.Changes(ctx, t.ID)
+				if err != nil {
+					return common.ErrorMsg{Err: fmt.Errorf("reading the changes of %s: %w", t.Name, err)}
+				}
+				return common.ChangesMsg{Target: t, Tree: tree}
+			})
+			break
+		}
 		cmds = append(cmds, func() tea.Msg {
 			a, err := b.Layers(ctx, t.ID)
 			if err != nil {

@@ -32,6 +32,9 @@ type Backend interface {
 	Containers(ctx context.Context) ([]data.ContainerRow, error)
 	Images(ctx context.Context) ([]data.ImageRow, error)
 	Layers(ctx context.Context, imageID string) (data.LayerAnalysis, error)
+	// Changes is a container's own changes against its image: the paths
+	// its writable layer added, modified and removed.
+	Changes(ctx context.Context, containerID string) (*data.FileNode, error)
 	Namespaces(ctx context.Context, containerID string) (data.NamespaceInfo, error)
 
 	Events(ctx context.Context, since time.Time) (<-chan data.EventRow, error)

@@ -149,3 +149,8 @@ func (r *recorder) Shell(_ context.Context, id string) (Process, error) {
 	}
 	return &shellProc{r: r, id: id}, nil
 }
+
+func (r *recorder) Changes(_ context.Context, id string) (*data.FileNode, error) {
+	r.record("changes", id, "")
+	return datatest.Changes(), nil
+}

@@ -240,3 +240,17 @@ func TestFlowShellTakesTheTerminal(t *testing.T) {
 		t.Fatalf("after the shell the status is %q", m.status)
 	}
 }
+
+func TestFlowContainerChanges(t *testing.T) {
+	r := newRecorder(12, 4)
+	tm := start(t, r, false)
+	press(tm, "D")
+	if got := calls(t, r, 1); got[0] != "changes "+r.byName("api-4") {
+		t.Fatalf("D asked for %v", got)
+	}
+	tm.seen(t, "the changes", func(m tea.Msg) bool { _, ok := m.(common.ChangesMsg); return ok })
+	m := tm.final(t)
+	if v := commontest.Plain(m.Render()); m.Pane().Name() != "layers" || !strings.Contains(v, "nginx.log") {
+		t.Fatalf("the changes are not shown in %s:\n%s", m.Pane().Name(), v)
+	}
+}

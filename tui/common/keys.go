@@ -42,6 +42,7 @@ type KeyMap struct {
 	Remove  key.Binding `json:"remove"`
 	Rename  key.Binding `json:"rename"`
 	Shell   key.Binding `json:"shell"`
+	Changes key.Binding `json:"changes"`
 	Logs    key.Binding `json:"logs"`
 	Inspect key.Binding `json:"namespaces"`
 
@@ -97,6 +98,7 @@ func DefaultKeyMap() KeyMap {
 		Remove:  b("d", "remove", "d", "delete"),
 		Rename:  b("R", "rename", "R"),
 		Shell:   b("E", "shell", "E"),
+		Changes: b("D", "changes vs image", "D"),
 		Logs:    b("L", "logs", "L"),
 		Inspect: b("n", "namespaces", "n"),
 

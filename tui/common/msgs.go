@@ -28,6 +28,12 @@ type (
 	NamespacesMsg data.NamespaceInfo
 )
 
+// ChangesMsg is a container's own changes against its image.
+type ChangesMsg struct {
+	Target Target
+	Tree   *data.FileNode
+}
+
 // Action names an engine action a pane asks for.
 type Action string
 
@@ -83,6 +89,9 @@ type ActionDoneMsg struct {
 type OpenMsg struct {
 	Pane    string
 	Targets []Target
+	// Changes opens the Layers pane on a container's own changes rather
+	// than on an image.
+	Changes bool
 }
 
 // ErrorMsg is an error to show in the status line.

@@ -73,3 +73,10 @@ func Namespaces() data.NamespaceInfo {
 }
 
 func kindID(kind string, n int) string { return fmt.Sprintf("%s:[%d]", kind, n) }
+
+// Changes returns a container's own changes against its image.
+func Changes() *data.FileNode {
+	return dir("", dir("etc", file("hostname", 12, data.Added), file("resolv.conf", 80, data.Modified)),
+		dir("var", dir("log", file("nginx.log", 48_000, data.Added))),
+		dir("usr", dir("share", file("doc", 0, data.Removed))))
+}

@@ -24,6 +24,7 @@ type Pane struct {
 	layer     int
 	treeFocus bool
 	aggregate bool // show the image's tree up to the layer, not the layer's own
+	changes   bool // showing a container's own changes, not an image
 	bySize    bool
 	collapsed map[string]bool
 	filter    input.Model
@@ -71,7 +72,7 @@ func (p *Pane) Open(ts []common.Target) tea.Cmd {
 	if len(ts) > 0 {
 		p.target = ts[0]
 	}
-	p.a = nil
+	p.a, p.changes = nil, false
 	return nil
 }
 
@@ -81,6 +82,19 @@ func (p *Pane) Update(msg tea.Msg) tea.Cmd {
 	case common.LayersMsg:
 		a := data.LayerAnalysis(msg)
 		p.a, p.layer, p.cursor, p.top = &a, 0, 0, 0
+		p.changes = false
+		p.collapsed = map[string]bool{}
+		p.rebuild()
+	case common.ChangesMsg:
+		// A container's changes are one layer, its writable one, shown
+		// as a tree across the whole pane.
+		tree := msg.Tree
+		if tree == nil {
+			tree = &data.FileNode{Dir: true}
+		}
+		p.a = &data.LayerAnalysis{Ref: msg.Target.Name, Layers: []data.LayerRow{{Command: "writable layer", Size: tree.Size, Tree: tree}}}
+		p.changes, p.treeFocus, p.aggregate = true, true, false
+		p.layer, p.cursor, p.top = 0, 0, 0
 		p.collapsed = map[string]bool{}
 		p.rebuild()
 	case tea.KeyPressMsg:
@@ -111,7 +125,7 @@ func (p *Pane) key(k tea.KeyPressMsg) {
 	}
 	switch {
 	case key.Matches(k, km.Left):
-		p.treeFocus = false
+		p.treeFocus = p.changes // a container's changes have no layer list
 	case key.Matches(k, km.Right):
 		p.treeFocus = true
 	case key.Matches(k, km.Aggregate):
@@ -192,6 +206,9 @@ func (p *Pane) View() string {
 		}
 		return common.Block([]string{st.Muted.Render(msg)}, p.w, p.h)
 	}
+	if p.changes {
+		return p.changesView()
+	}
 	head := st.Title.Render(p.a.Ref) + st.Muted.Render(fmt.Sprintf(" · %d layers · efficiency ", len(p.a.Layers)))
 	eff := st.Good
 	if p.a.Efficiency < 0.9 {
@@ -250,4 +267,28 @@ func (p *Pane) layersView(w, h int) string {
 
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// changesView draws a container's own changes: a count of each kind, then
+// the tree across the whole pane.
+func (p *Pane) changesView() string {
+	st := &p.c.Styles
+	var n [4]int
+	count(p.a.Layers[0].Tree, &n)
+	head := st.Title.Render(p.a.Ref) + st.Muted.Render(" · changes vs image · ") +
+		st.Added.Render(fmt.Sprintf("%d added", n[data.Added])) + st.Muted.Render(" · ") +
+		st.Modified.Render(fmt.Sprintf("%d modified", n[data.Modified])) + st.Muted.Render(" · ") +
+		st.Bad.Render(fmt.Sprintf("%d removed", n[data.Removed]))
+	return common.Fit(head, p.w) + "\n" + p.treeView(p.w, p.h-1)
+}
+
+// count tallies the files (not directories) of n by change.
+func count(n *data.FileNode, into *[4]int) {
+	for _, k := range n.Children {
+		if k.Dir {
+			count(k, into)
+			continue
+		}
+		into[k.Change]++
+	}
 }

@@ -70,3 +70,18 @@ func TestMarksCollapseFilterSort(t *testing.T) {
 		t.Fatalf("not sorted by size: first %s", p.tree[0].path)
 	}
 }
+
+func TestContainerChanges(t *testing.T) {
+	commontest.Each(t, func(t *testing.T, c *common.Common, w, h int) {
+		p := New(c)
+		p.SetSize(w, h-2)
+		p.Open([]common.Target{{ID: "c", Name: "web-0"}})
+		p.Update(common.ChangesMsg{Target: common.Target{ID: "c", Name: "web-0"}, Tree: datatest.Changes()})
+		v := p.View()
+		commontest.CheckFrame(t, v, w, h-2)
+		if plain := commontest.Plain(v); !strings.Contains(plain, "2 added") || !strings.Contains(plain, "1 modified") || !strings.Contains(plain, "1 removed") {
+			t.Fatalf("change counts missing:\n%s", plain)
+		}
+		golden.RequireEqual(t, v)
+	})
+}

@@ -74,6 +74,9 @@ func (p *Pane) treeView(w, h int) string {
 		title = st.Title
 	}
 	what := "Layer changes"
+	if p.changes {
+		what = "Container changes"
+	}
 	if p.aggregate {
 		what = "Image up to layer"
 	}
