@@ -1,0 +1,208 @@
+// Package analyze indexes the files of image layers and measures how much
+// of an image is wasted, the way wagoodman/dive does.
+//
+// Each layer is read once, from its tar headers only (file data is skipped,
+// by seeking where the stream allows), into an Index: every path the layer
+// adds, changes or removes, with size, mode, owner and link target. Indexes
+// are cached under <root>/analysis keyed by diff ID, so an image's analysis
+// is a merge of cached indexes: the per-layer changes, the merged tree up to
+// any layer, and dive's efficiency score, wasted bytes and user wasted
+// percent.
+package analyze
+
+import (
+	"archive/tar"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+)
+
+const (
+	whiteoutPrefix = ".wh."
+	opaqueMarker   = ".wh..wh..opq"
+)
+
+// Index is the file-tree index of one layer.
+type Index struct {
+	// DiffID names the layer: the digest of its uncompressed tar.
+	DiffID v1.Hash
+	// Size is the sum of the sizes in the layer's tar headers, which is what
+	// dive calls the layer's size.
+	Size int64
+	// Entries are in ComparePaths order, one per path, with implicit parent
+	// directories included.
+	Entries []Entry
+}
+
+// IndexTar reads a layer's tar stream and indexes its headers. File data is
+// skipped; if r is an io.Seeker it is skipped by seeking.
+func IndexTar(r io.Reader) (*Index, error) {
+	tr := tar.NewReader(r)
+	idx := &Index{}
+	var entries []Entry
+	opaque := map[string]bool{}
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading layer tar: %w", err)
+		}
+		if h.Typeflag == tar.TypeXGlobalHeader {
+			continue
+		}
+		p := cleanPath(h.Name)
+		if p == "" {
+			continue
+		}
+		idx.Size += h.Size
+		dir, base := parent(p), p[len(parent(p)):]
+		base = strings.TrimPrefix(base, "/")
+		if base == opaqueMarker {
+			if dir != "" {
+				opaque[dir] = true
+			}
+			continue
+		}
+		e := Entry{
+			Path: p,
+			Link: h.Linkname,
+			Size: h.Size,
+			Mode: headerMode(h),
+			UID:  uint32(h.Uid),
+			GID:  uint32(h.Gid),
+			Type: h.Typeflag,
+		}
+		if e.Type == tar.TypeRegA {
+			e.Type = tar.TypeReg
+		}
+		if strings.HasPrefix(base, whiteoutPrefix) {
+			e.Flags = Whiteout
+			if dir == "" {
+				e.Path = base[len(whiteoutPrefix):]
+			} else {
+				e.Path = dir + "/" + base[len(whiteoutPrefix):]
+			}
+			if e.Path == dir+"/" || e.Path == "" {
+				continue
+			}
+		}
+		entries = append(entries, e)
+	}
+	for dir := range opaque {
+		entries = append(entries, Entry{Path: dir, Type: tar.TypeDir, Mode: fs.ModeDir | 0o755, Flags: Opaque | Implicit})
+	}
+	idx.Entries = normalise(entries)
+	return idx, nil
+}
+
+// normalise sorts entries into tree order, keeps one entry per path (the
+// last in the tar; an explicit header wins over an implicit directory, whose
+// opaque mark it takes over) and adds the implicit parent directories.
+func normalise(entries []Entry) []Entry {
+	slices.SortStableFunc(entries, func(a, b Entry) int { return ComparePaths(a.Path, b.Path) })
+	out := make([]Entry, 0, len(entries)+len(entries)/8)
+	// chain holds the directories of out that are ancestors of the current entry.
+	var chain []string
+	for i := 0; i < len(entries); i++ {
+		e := entries[i]
+		for i+1 < len(entries) && entries[i+1].Path == e.Path {
+			next := entries[i+1]
+			i++
+			switch {
+			case next.IsImplicit():
+				e.Flags |= next.Flags & Opaque
+			case e.IsImplicit():
+				next.Flags |= e.Flags & Opaque
+				e = next
+			default:
+				next.Flags |= e.Flags & Opaque
+				e = next
+			}
+		}
+		for len(chain) > 0 && !isUnder(e.Path, chain[len(chain)-1]) {
+			chain = chain[:len(chain)-1]
+		}
+		// Add the missing parents between the deepest known ancestor and e.
+		have := ""
+		if len(chain) > 0 {
+			have = chain[len(chain)-1]
+		}
+		start := 0
+		if have != "" {
+			start = len(have) + 1
+		}
+		for j := start; j < len(e.Path); j++ {
+			if e.Path[j] == '/' {
+				d := e.Path[:j]
+				out = append(out, Entry{Path: d, Type: tar.TypeDir, Mode: fs.ModeDir | 0o755, Flags: Implicit})
+				chain = append(chain, d)
+			}
+		}
+		out = append(out, e)
+		if !e.IsWhiteout() {
+			chain = append(chain, e.Path)
+		}
+	}
+	return out
+}
+
+// cleanPath turns a tar name into a clean relative path; "" is the root.
+func cleanPath(name string) string {
+	if isClean(name) {
+		return name
+	}
+	return strings.TrimPrefix(path.Clean("/"+name), "/")
+}
+
+// isClean says whether a tar name is already a clean relative path, the
+// common case, which then needs no allocation.
+func isClean(name string) bool {
+	if name == "" || name[0] == '/' || name[len(name)-1] == '/' {
+		return false
+	}
+	start := 0
+	for i := 0; i <= len(name); i++ {
+		if i == len(name) || name[i] == '/' {
+			el := name[start:i]
+			if el == "" || el == "." || el == ".." {
+				return false
+			}
+			start = i + 1
+		}
+	}
+	return true
+}
+
+func headerMode(h *tar.Header) fs.FileMode {
+	m := fs.FileMode(h.Mode).Perm()
+	if h.Mode&04000 != 0 {
+		m |= fs.ModeSetuid
+	}
+	if h.Mode&02000 != 0 {
+		m |= fs.ModeSetgid
+	}
+	if h.Mode&01000 != 0 {
+		m |= fs.ModeSticky
+	}
+	switch h.Typeflag {
+	case tar.TypeDir:
+		m |= fs.ModeDir
+	case tar.TypeSymlink:
+		m |= fs.ModeSymlink
+	case tar.TypeChar:
+		m |= fs.ModeDevice | fs.ModeCharDevice
+	case tar.TypeBlock:
+		m |= fs.ModeDevice
+	case tar.TypeFifo:
+		m |= fs.ModeNamedPipe
+	}
+	return m
+}
