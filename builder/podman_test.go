@@ -61,22 +61,7 @@ func TestDifferentialPodman(t *testing.T) {
 
 	e := newEnv(t)
 	e.store.images["busybox"] = podmanImage(t, dir, "localhost/busybox:latest")
-	var arch bytes.Buffer
-	tw := tar.NewWriter(&arch)
-	for _, f := range []struct{ name, body string }{{"pkg/", ""}, {"pkg/file", "in archive"}} {
-		h := &tar.Header{Name: f.name, Mode: 0o640, Size: int64(len(f.body)), Typeflag: tar.TypeReg, Uid: 3, Gid: 4, ModTime: timeFixed}
-		if f.body == "" {
-			h.Typeflag, h.Mode = tar.TypeDir, 0o750
-		}
-		tw.WriteHeader(h)
-		tw.Write([]byte(f.body))
-	}
-	tw.Close()
-	e.write(map[string]string{
-		"a.txt": "a\n", "b.txt": "b\n", "d/x": "x\n", "d/sub/y": "y\n", "arch.tar": arch.String(),
-		"skipped.log": "no\n", ".dockerignore": "*.log\n",
-	})
-	os.Chmod(filepath.Join(e.ctxDir, "b.txt"), 0o700)
+	writeDifferentialContext(t, e)
 	for i, df := range differentialDockerfiles {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
 			e.write(map[string]string{"Dockerfile": df})
@@ -182,4 +167,24 @@ func isEmpty(v any) bool {
 		return r.IsNil()
 	}
 	return false
+}
+
+// writeDifferentialContext fills the context the differential Dockerfiles use.
+func writeDifferentialContext(t *testing.T, e *env) {
+	var arch bytes.Buffer
+	tw := tar.NewWriter(&arch)
+	for _, f := range []struct{ name, body string }{{"pkg/", ""}, {"pkg/file", "in archive"}} {
+		h := &tar.Header{Name: f.name, Mode: 0o640, Size: int64(len(f.body)), Typeflag: tar.TypeReg, Uid: 3, Gid: 4, ModTime: timeFixed}
+		if f.body == "" {
+			h.Typeflag, h.Mode = tar.TypeDir, 0o750
+		}
+		tw.WriteHeader(h)
+		tw.Write([]byte(f.body))
+	}
+	tw.Close()
+	e.write(map[string]string{
+		"a.txt": "a\n", "b.txt": "b\n", "d/x": "x\n", "d/sub/y": "y\n", "arch.tar": arch.String(),
+		"skipped.log": "no\n", ".dockerignore": "*.log\n",
+	})
+	os.Chmod(filepath.Join(e.ctxDir, "b.txt"), 0o700)
 }
