@@ -18,10 +18,17 @@ func (m *Model) request(act common.ActionMsg) tea.Cmd {
 		return nil
 	}
 	switch {
-	case act.Action == common.Rename && act.Arg == "":
+	case act.Action.NeedsArg() && act.Arg == "":
 		t := act.Targets[0]
 		act.Targets = act.Targets[:1]
-		m.prompt = dialog.NewPrompt(m.c, "Rename "+t.Name+" to", t.Name, act)
+		title, value := "Rename "+t.Name+" to", t.Name
+		switch act.Action {
+		case common.Tag:
+			title = "Tag " + t.Name + " as"
+		case common.Pull:
+			title, value = "Pull image", ""
+		}
+		m.prompt = dialog.NewPrompt(m.c, title, value, act)
 		return nil
 	case act.Action == common.Shell:
 		return m.shell(act.Targets[0])
@@ -101,6 +108,10 @@ func call(ctx context.Context, b Backend, a common.Action, id, arg string) error
 		return b.Rename(ctx, id, arg)
 	case common.RemoveImage:
 		return b.RemoveImage(ctx, id)
+	case common.Tag:
+		return b.Tag(ctx, id, arg)
+	case common.Pull:
+		return b.Pull(ctx, arg)
 	}
 	return fmt.Errorf("running %s: %w", a, errUnknownAction)
 }

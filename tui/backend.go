@@ -50,6 +50,10 @@ type Backend interface {
 	Remove(ctx context.Context, id string) error
 	Rename(ctx context.Context, id, name string) error
 	RemoveImage(ctx context.Context, id string) error
+	Tag(ctx context.Context, imageID, ref string) error
+	// Pull fetches ref from its registry; it may take minutes and is run
+	// in the background.
+	Pull(ctx context.Context, ref string) error
 
 	// Shell prepares a shell in a running container. The workbench steps
 	// aside, hands the terminal to the process until it exits, then comes

@@ -154,3 +154,6 @@ func (r *recorder) Changes(_ context.Context, id string) (*data.FileNode, error)
 	r.record("changes", id, "")
 	return datatest.Changes(), nil
 }
+
+func (r *recorder) Tag(_ context.Context, id, ref string) error { return r.record("tag", id, ref) }
+func (r *recorder) Pull(_ context.Context, ref string) error    { return r.record("pull", ref, "") }

@@ -254,3 +254,27 @@ func TestFlowContainerChanges(t *testing.T) {
 		t.Fatalf("the changes are not shown in %s:\n%s", m.Pane().Name(), v)
 	}
 }
+
+func TestFlowTagAndPull(t *testing.T) {
+	r := newRecorder(3, 4)
+	tm := start(t, r, false)
+	press(tm, "2", "T")
+	tm.action(t)
+	press(tm, "ctrl+u")
+	tm.Type("berth/api:v2")
+	press(tm, "enter")
+	if got := calls(t, r, 1); got[0] != "tag "+r.images[3].ID+" berth/api:v2" { // the first by name: <none>
+		t.Fatalf("tag called as %v", got)
+	}
+	press(tm, "P")
+	tm.action(t)
+	tm.Type("busybox:1.36")
+	press(tm, "enter")
+	if got := calls(t, r, 1); got[0] != "pull busybox:1.36" {
+		t.Fatalf("pull called as %v", got)
+	}
+	tm.seen(t, "the pull's result", func(m tea.Msg) bool { d, ok := m.(common.ActionDoneMsg); return ok && d.Action == common.Pull })
+	if m := tm.final(t); m.status != "pull: busybox:1.36 done" {
+		t.Fatalf("status after pull: %q", m.status)
+	}
+}

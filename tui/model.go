@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -198,7 +199,10 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 		switch m.prompt.Update(k) {
 		case dialog.Accepted:
 			act := m.prompt.Pending
-			act.Arg = m.prompt.In.Value()
+			act.Arg = strings.TrimSpace(m.prompt.In.Value())
+			if act.Action == common.Pull {
+				act.Targets = []common.Target{{Name: act.Arg}}
+			}
 			m.prompt = nil
 			return m.run(act)
 		case dialog.Cancelled:

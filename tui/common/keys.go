@@ -43,6 +43,8 @@ type KeyMap struct {
 	Rename  key.Binding `json:"rename"`
 	Shell   key.Binding `json:"shell"`
 	Changes key.Binding `json:"changes"`
+	Tag     key.Binding `json:"tag"`
+	Pull    key.Binding `json:"pull"`
 	Logs    key.Binding `json:"logs"`
 	Inspect key.Binding `json:"namespaces"`
 
@@ -99,6 +101,8 @@ func DefaultKeyMap() KeyMap {
 		Rename:  b("R", "rename", "R"),
 		Shell:   b("E", "shell", "E"),
 		Changes: b("D", "changes vs image", "D"),
+		Tag:     b("T", "tag", "T"),
+		Pull:    b("P", "pull", "P"),
 		Logs:    b("L", "logs", "L"),
 		Inspect: b("n", "namespaces", "n"),
 

@@ -49,7 +49,13 @@ const (
 	Rename      Action = "rename"
 	RemoveImage Action = "remove-image"
 	Shell       Action = "shell"
+	Tag         Action = "tag"
+	Pull        Action = "pull"
 )
+
+// NeedsArg reports whether the action takes a line of text from the user:
+// a new name, a tag, a reference to pull.
+func (a Action) NeedsArg() bool { return a == Rename || a == Tag || a == Pull }
 
 // Destructive reports whether the action needs the user's confirmation.
 func (a Action) Destructive() bool {

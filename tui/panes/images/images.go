@@ -84,7 +84,7 @@ func (p *Pane) Keys() []key.Binding {
 	k := p.c.Keys
 	enter := k.Enter
 	enter.SetHelp(enter.Help().Key, "layers")
-	return []key.Binding{enter, k.Mark, k.Filter, k.Sort, k.Remove, k.MarkAll, k.Reverse}
+	return []key.Binding{enter, k.Mark, k.Filter, k.Sort, k.Remove, k.Tag, k.Pull, k.MarkAll, k.Reverse}
 }
 
 // Update implements common.Pane.
@@ -162,6 +162,12 @@ func (p *Pane) key(k tea.KeyPressMsg) tea.Cmd {
 		if ts := p.targets(); len(ts) > 0 {
 			return send(common.ActionMsg{Action: common.RemoveImage, Targets: ts})
 		}
+	case key.Matches(k, km.Tag):
+		if ts := p.selected(); len(ts) > 0 {
+			return send(common.ActionMsg{Action: common.Tag, Targets: ts})
+		}
+	case key.Matches(k, km.Pull):
+		return send(common.ActionMsg{Action: common.Pull, Targets: []common.Target{{}}})
 	case key.Matches(k, km.Enter):
 		if ts := p.selected(); len(ts) > 0 {
 			return send(common.OpenMsg{Pane: "layers", Targets: ts})
