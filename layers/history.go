@@ -58,9 +58,11 @@ func (s *Store) History(ctx context.Context, ref string) ([]HistoryEntry, error)
 	return out, nil
 }
 
-// Inspect is an image as `docker image inspect` prints it.
+// Inspect is an image as `docker image inspect` prints it. Field names
+// follow docker's, so that --format templates written for docker ({{.Id}})
+// work unchanged.
 type Inspect struct {
-	ID           string         `json:"Id"`
+	Id           string         `json:"Id"`
 	RepoTags     []string       `json:"RepoTags"`
 	RepoDigests  []string       `json:"RepoDigests"`
 	Parent       string         `json:"Parent"`
@@ -114,7 +116,7 @@ func (s *Store) Inspect(ctx context.Context, ref string) (*Inspect, error) {
 	if err := summarise(img, &sum); err != nil {
 		return nil, err
 	}
-	in := &Inspect{ID: sum.ID.String(), RepoTags: []string{}, RepoDigests: []string{}, Comment: "", Author: cfg.Author,
+	in := &Inspect{Id: sum.ID.String(), RepoTags: []string{}, RepoDigests: []string{}, Comment: "", Author: cfg.Author,
 		Created: cfg.Created.Time.UTC().Format(time.RFC3339Nano), Config: cfg.Config, Architecture: cfg.Architecture,
 		Variant: cfg.Variant, Os: cfg.OS, Size: sum.Size, RootFS: InspectRootFS{Type: "layers", Layers: []string{}},
 		Metadata: map[string]any{"LastTagTime": "0001-01-01T00:00:00Z"}, Descriptor: v1.Descriptor{MediaType: desc.MediaType, Digest: desc.Digest, Size: desc.Size}}

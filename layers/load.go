@@ -95,7 +95,7 @@ func (s *Store) Load(ctx context.Context, r io.Reader) ([]string, error) {
 			imgs = append(imgs, named{img, names})
 		}
 	default:
-		return nil, fmt.Errorf("loading: the archive has neither manifest.json nor oci-layout: %w", ErrBadArchive)
+		return nil, fmt.Errorf("loading: the archive has neither manifest.json nor oci-layout (not an image archive, or cut short): %w", ErrBadArchive)
 	}
 	if len(imgs) == 0 {
 		return nil, fmt.Errorf("loading: the archive holds no image: %w", ErrBadArchive)

@@ -228,7 +228,7 @@ func TestHistoryAndInspect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if in.ID != id.String() || !slices.Equal(in.RepoTags, []string{"busybox:1"}) || len(in.RootFS.Layers) != 1 || in.Os != "linux" {
+	if in.Id != id.String() || !slices.Equal(in.RepoTags, []string{"busybox:1"}) || len(in.RootFS.Layers) != 1 || in.Os != "linux" {
 		t.Fatalf("inspect = %+v", in)
 	}
 }
