@@ -38,7 +38,7 @@ func (s *stageState) download(in *dockerfile.Instruction, src, checksum string) 
 	if err != nil {
 		return srcFile{}, in.Errorf(dockerfile.ErrInvalid, "invalid URL %s: %v", src, err)
 	}
-	s.b.emit(progress.Event{Kind: progress.Output, Stage: stageName(s.sr.st), Step: s.step, Text: "downloading " + src})
+	s.b.emit(progress.Event{Kind: progress.Output, Stage: stageLabel(s.sr.st), Step: s.step, Text: "downloading " + src})
 	req, err := http.NewRequestWithContext(s.ctx, http.MethodGet, src, nil)
 	if err != nil {
 		return srcFile{}, in.Errorf(dockerfile.ErrInvalid, "downloading %s: %v", src, err)

@@ -299,3 +299,11 @@ func (b *build) emit(ev progress.Event) {
 	ev.Time = time.Now()
 	b.opts.Events <- ev
 }
+
+// stageLabel names a stage in progress events: its name, or stage-N.
+func stageLabel(st *dockerfile.Stage) string {
+	if st.Name != "" {
+		return st.Name
+	}
+	return "stage-" + strconv.Itoa(st.Index)
+}

@@ -35,7 +35,7 @@ type entry struct {
 func (s *stageState) layerStep(in *dockerfile.Instruction, inputs cache.Inputs, createdBy string, make func() ([]entry, error)) error {
 	start := s.begin(in)
 	s.advance(inputs)
-	stage := stageName(s.sr.st)
+	stage := stageLabel(s.sr.st)
 	var rec *cache.Record
 	ok := false
 	if !s.b.opts.NoCache {

@@ -148,7 +148,7 @@ func (s *stageState) runStep(in *dockerfile.Instruction, op *runOp) ([]entry, er
 		}
 	}
 	out := &lineWriter{emit: func(line string) {
-		s.b.emit(progress.Event{Kind: progress.Output, Stage: stageName(s.sr.st), Step: s.step, Instruction: in.Original, Line: in.Line, Text: line})
+		s.b.emit(progress.Event{Kind: progress.Output, Stage: stageLabel(s.sr.st), Step: s.step, Instruction: in.Original, Line: in.Line, Text: line})
 	}}
 	code, err := s.b.opts.Runner.Run(s.ctx, Step{
 		Rootfs: dir, Args: op.args, Env: env.Env(), User: s.cfg.Config.User, Workdir: wd,

@@ -97,7 +97,7 @@ func (s *stageState) fail(in *dockerfile.Instruction, err error) error {
 	if _, ok := err.(*dockerfile.Error); !ok && !errorsIsCanceled(err) {
 		err = &dockerfile.Error{File: in.File, Line: in.Line, Text: in.Original, Msg: err.Error(), Err: err}
 	}
-	s.b.emit(progress.Event{Kind: progress.StepFailed, Stage: stageName(s.sr.st), Step: s.step, Instruction: in.Original, Line: in.Line, Err: err})
+	s.b.emit(progress.Event{Kind: progress.StepFailed, Stage: stageLabel(s.sr.st), Step: s.step, Instruction: in.Original, Line: in.Line, Err: err})
 	return err
 }
 
@@ -125,7 +125,7 @@ func (s *stageState) word(in *dockerfile.Instruction, w string) (string, error) 
 }
 
 func (s *stageState) from(in *dockerfile.Instruction) error {
-	s.b.emit(progress.Event{Kind: progress.StepStarted, Stage: stageName(s.sr.st), Step: s.step, Instruction: in.Original, Line: in.Line})
+	s.b.emit(progress.Event{Kind: progress.StepStarted, Stage: stageLabel(s.sr.st), Step: s.step, Instruction: in.Original, Line: in.Line})
 	start := time.Now()
 	flags, err := in.ParseFlags(map[string]dockerfile.FlagKind{"platform": dockerfile.FlagString})
 	if err != nil {
@@ -195,7 +195,7 @@ func (s *stageState) from(in *dockerfile.Instruction) error {
 	if len(s.cfg.Config.Shell) > 0 {
 		s.shell = append([]string(nil), s.cfg.Config.Shell...)
 	}
-	s.b.emit(progress.Event{Kind: progress.StepDone, Stage: stageName(s.sr.st), Step: s.step, Instruction: in.Original, Line: in.Line, Duration: time.Since(start)})
+	s.b.emit(progress.Event{Kind: progress.StepDone, Stage: stageLabel(s.sr.st), Step: s.step, Instruction: in.Original, Line: in.Line, Duration: time.Since(start)})
 	return s.onbuild(ref)
 }
 
@@ -271,7 +271,7 @@ func (s *stageState) dispatch(in *dockerfile.Instruction) error {
 
 // begin reports a step's start.
 func (s *stageState) begin(in *dockerfile.Instruction) time.Time {
-	s.b.emit(progress.Event{Kind: progress.StepStarted, Stage: stageName(s.sr.st), Step: s.step, Instruction: in.Original, Line: in.Line})
+	s.b.emit(progress.Event{Kind: progress.StepStarted, Stage: stageLabel(s.sr.st), Step: s.step, Instruction: in.Original, Line: in.Line})
 	return time.Now()
 }
 
@@ -302,7 +302,7 @@ func (s *stageState) metaStepKeyed(in *dockerfile.Instruction, keyText, createdB
 	}
 	s.created = rec.Created
 	s.history = append(s.history, v1.History{Created: v1.Time{Time: rec.Created}, CreatedBy: createdBy, Comment: historyComment, EmptyLayer: true})
-	s.b.emit(progress.Event{Kind: progress.StepDone, Stage: stageName(s.sr.st), Step: s.step, Instruction: in.Original, Line: in.Line, Duration: time.Since(start)})
+	s.b.emit(progress.Event{Kind: progress.StepDone, Stage: stageLabel(s.sr.st), Step: s.step, Instruction: in.Original, Line: in.Line, Duration: time.Since(start)})
 	return nil
 }
 
