@@ -35,7 +35,10 @@ type Mount struct {
 	// Source is a host directory or file for the runner to mount: the cache
 	// directory, the bind source (a context or stage path made available),
 	// or the secret file.
-	Source   string
+	Source string
+	// From is the stage or image a bind mount's source is in, "" for the
+	// context; the builder unpacks it and sets Source before the step runs.
+	From     string
 	ReadOnly bool
 	// Size limits a tmpfs, in bytes; 0 for none.
 	Size int64

@@ -11,6 +11,9 @@ import (
 	"strings"
 	"sync"
 
+	securejoin "github.com/cyphar/filepath-securejoin"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
 	"github.com/berth-dev/berth/builder/cache"
 	"github.com/berth-dev/berth/builder/dockerfile"
 	"github.com/berth-dev/berth/builder/progress"
@@ -96,7 +99,20 @@ func (s *stageState) doRun(in *dockerfile.Instruction) error {
 		Mounts  []Mount
 	}{op.args, op.network, op.mounts})
 	inputs := cache.Inputs{Parent: s.key, Line: in.Line, Instruction: "RUN " + string(spec), Args: used}
+	for _, m := range op.mounts {
+		if m.From == "" {
+			continue
+		}
+		id, err := s.fromID(m.From)
+		if err != nil {
+			return in.Errorf(ErrSourceMissing, "--mount from=%s: %v", m.From, err)
+		}
+		inputs.Extra += id + " "
+	}
 	return s.layerStep(in, inputs, createdBy+" # buildkit", func() ([]entry, error) {
+		if err := s.resolveBinds(in, op); err != nil {
+			return nil, err
+		}
 		return s.runStep(in, op)
 	})
 }
@@ -240,14 +256,17 @@ func (s *stageState) parseMount(in *dockerfile.Instruction, spec string) (Mount,
 		}
 	case "bind":
 		if from != "" {
-			return m, in.Errorf(dockerfile.ErrInvalid, "--mount=type=bind,from= is not supported yet; bind from the context")
+			// Unpacked when the step runs (resolveBinds); the cache key has
+			// the stage's key or the image's digest instead.
+			m.From, m.Source = from, source
+		} else {
+			cs := &contextSource{c: s.b.bctx, cache: s.b.cache}
+			rel, err := cs.checkRel(source)
+			if err != nil {
+				return m, at(in, err)
+			}
+			m.Source = filepath.Join(s.b.ctxDir, rel)
 		}
-		cs := &contextSource{c: s.b.bctx, cache: s.b.cache}
-		rel, err := cs.checkRel(source)
-		if err != nil {
-			return m, at(in, err)
-		}
-		m.Source = filepath.Join(s.b.ctxDir, rel)
 		if m.Target == "" {
 			return m, in.Errorf(dockerfile.ErrInvalid, "--mount=type=bind needs a target")
 		}
@@ -272,6 +291,78 @@ func (s *stageState) parseMount(in *dockerfile.Instruction, spec string) (Mount,
 	}
 	m.Target = s.resolvePath(m.Target)
 	return m, nil
+}
+
+// fromID identifies a stage or image for the cache key.
+func (s *stageState) fromID(ref string) (string, error) {
+	if i, ok := s.b.stageRef(ref, s.sr.st.Index); ok {
+		dep, err := s.b.waitStage(s.ctx, i)
+		if err != nil {
+			return "", err
+		}
+		return "stage:" + dep.key, nil
+	}
+	if s.b.opts.Source == nil {
+		return "", fmt.Errorf("no image source to find %s in", ref)
+	}
+	img, err := s.b.opts.Source.Image(s.ctx, ref)
+	if err != nil {
+		return "", err
+	}
+	d, err := img.Digest()
+	return "image:" + d.String(), err
+}
+
+// resolveBinds unpacks the stages and images bind mounts come from and points
+// the mounts at their sources inside them.
+func (s *stageState) resolveBinds(in *dockerfile.Instruction, op *runOp) error {
+	for i := range op.mounts {
+		m := &op.mounts[i]
+		if m.From == "" {
+			continue
+		}
+		dir, err := s.unpackFrom(m.From)
+		if err != nil {
+			return in.Errorf(ErrSourceMissing, "--mount from=%s: %v", m.From, err)
+		}
+		if m.Source, err = securejoin.SecureJoin(dir, m.Source); err != nil {
+			return in.Errorf(ErrSourceMissing, "--mount source=%s: %v", m.Source, err)
+		}
+	}
+	return nil
+}
+
+// unpackFrom unpacks a stage or image for a bind mount's from=, into a
+// directory removed once the step's layer is written.
+func (s *stageState) unpackFrom(ref string) (string, error) {
+	var img v1.Image
+	if i, ok := s.b.stageRef(ref, s.sr.st.Index); ok {
+		dep, err := s.b.waitStage(s.ctx, i)
+		if err != nil {
+			return "", err
+		}
+		img = dep.img
+	} else if s.b.opts.Source == nil {
+		return "", fmt.Errorf("no image source to find %s in", ref)
+	} else {
+		var err error
+		if img, err = s.b.opts.Source.Image(s.ctx, ref); err != nil {
+			return "", err
+		}
+	}
+	layers, err := img.Layers()
+	if err != nil {
+		return "", err
+	}
+	dir, err := os.MkdirTemp(filepath.Join(s.b.cache.Dir(), "tmp"), "mount-")
+	if err != nil {
+		return "", err
+	}
+	s.afterLayer = append(s.afterLayer, func() { os.RemoveAll(dir) })
+	if err := unpackLayers(s.ctx, layers, dir); err != nil {
+		return "", err
+	}
+	return dir, nil
 }
 
 func pathBase(p string) string { return filepath.Base(filepath.Clean("/" + p)) }

@@ -33,7 +33,7 @@ func (r *chrootRunner) Run(ctx context.Context, st Step) (int, error) {
 	r.steps = append(r.steps, st)
 	r.mu.Unlock()
 	for _, m := range st.Mounts {
-		if m.Type != "cache" {
+		if m.Type != "cache" && m.Type != "bind" {
 			continue
 		}
 		target := filepath.Join(st.Rootfs, m.Target)
@@ -161,5 +161,31 @@ func TestRunCacheMount(t *testing.T) {
 	}
 	if st := r.steps[0]; st.Network != "none" || len(st.Mounts) != 1 || st.Mounts[0].Target != "/var/cache/app" {
 		t.Errorf("step = %+v", st)
+	}
+}
+
+func TestRunBindMounts(t *testing.T) {
+	requireRoot(t)
+	e := newEnv(t)
+	e.write(map[string]string{"ctxfile": "from context\n"})
+	r := &chrootRunner{}
+	res, _ := e.mustBuild(`FROM busybox AS build
+COPY ctxfile /out/made
+FROM busybox
+RUN --mount=type=bind,from=build,source=/out,target=/mnt/build --mount=type=bind,target=/mnt/ctx cat /mnt/build/made /mnt/ctx/ctxfile > /got
+`, func(o *Options) { o.Runner = r })
+	fs := files(t, res.Image)
+	if got := fs["/got"].content; got != "from context\nfrom context\n" {
+		t.Errorf("/got = %q", got)
+	}
+	for p := range fs {
+		if strings.HasPrefix(p, "/mnt/build/") || strings.HasPrefix(p, "/mnt/ctx/") {
+			t.Errorf("mounted file %s went into the layer", p)
+		}
+	}
+	for _, m := range r.steps[0].Mounts {
+		if !m.ReadOnly {
+			t.Errorf("bind mount %+v is writable; buildkit binds read-only", m)
+		}
 	}
 }
