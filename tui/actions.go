@@ -30,6 +30,11 @@ func (m *Model) request(act common.ActionMsg) tea.Cmd {
 		}
 		m.prompt = dialog.NewPrompt(m.c, title, value, act)
 		return nil
+	case act.Action == common.Run && act.Spec == nil:
+		m.openRunForm(act.Targets[0].Name)
+		return nil
+	case act.Action == common.Run:
+		return m.runContainer(*act.Spec)
 	case act.Action == common.Shell:
 		return m.shell(act.Targets[0])
 	case act.Action.Destructive():

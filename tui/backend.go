@@ -55,6 +55,9 @@ type Backend interface {
 	// in the background.
 	Pull(ctx context.Context, ref string) error
 
+	// Run creates and starts a container and returns its ID.
+	Run(ctx context.Context, spec data.RunSpec) (string, error)
+
 	// Shell prepares a shell in a running container. The workbench steps
 	// aside, hands the terminal to the process until it exits, then comes
 	// back.

@@ -157,3 +157,8 @@ func (r *recorder) Changes(_ context.Context, id string) (*data.FileNode, error)
 
 func (r *recorder) Tag(_ context.Context, id, ref string) error { return r.record("tag", id, ref) }
 func (r *recorder) Pull(_ context.Context, ref string) error    { return r.record("pull", ref, "") }
+
+func (r *recorder) Run(_ context.Context, s data.RunSpec) (string, error) {
+	arg := fmt.Sprintf("%s ports=%v env=%v vols=%v mem=%s cpus=%s cmd=%v", s.Name, s.Ports, s.Env, s.Volumes, s.Memory, s.CPUs, s.Command)
+	return "c-new", r.record("run", s.Image, arg)
+}

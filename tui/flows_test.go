@@ -278,3 +278,26 @@ func TestFlowTagAndPull(t *testing.T) {
 		t.Fatalf("status after pull: %q", m.status)
 	}
 }
+
+func TestFlowRunForm(t *testing.T) {
+	r := newRecorder(12, 4)
+	tm := start(t, r, false)
+	press(tm, "N") // on api-4: the form starts from its image
+	tm.action(t)
+	press(tm, "tab")
+	tm.Type("svc")
+	press(tm, "tab")
+	tm.Type("8080:80, 127.0.0.1:9090:90")
+	press(tm, "tab")
+	tm.Type("A=1,B=two")
+	press(tm, "tab", "tab")
+	tm.Type("256m")
+	press(tm, "tab", "tab")
+	tm.Type("sh -c true")
+	press(tm, "enter") // the last field: run
+	got := calls(t, r, 1)
+	want := "run ghcr.io/berth-dev/api:2.3.1 svc ports=[8080:80 127.0.0.1:9090:90] env=[A=1 B=two] vols=[] mem=256m cpus= cmd=[sh -c true]"
+	if got[0] != want {
+		t.Fatalf("run called as\n%s\nwant\n%s", got[0], want)
+	}
+}

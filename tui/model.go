@@ -12,6 +12,7 @@ import (
 	"github.com/berth-dev/berth/themes"
 	"github.com/berth-dev/berth/tui/common"
 	"github.com/berth-dev/berth/tui/components/dialog"
+	"github.com/berth-dev/berth/tui/components/form"
 	"github.com/berth-dev/berth/tui/components/palette"
 )
 
@@ -31,6 +32,7 @@ type Model struct {
 	pal     *palette.Model
 	confirm *dialog.Confirm
 	prompt  *dialog.Prompt
+	form    *form.Model
 
 	frame                 string // the last frame drawn, until a message changes it
 	headerKey, headerLine string
@@ -184,6 +186,8 @@ func (m *Model) restyle(p themes.Palette) {
 func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 	km := m.c.Keys
 	switch {
+	case m.form != nil:
+		return m.formKey(k)
 	case m.confirm != nil:
 		switch m.confirm.Update(k) {
 		case dialog.Accepted:
@@ -289,7 +293,7 @@ func (m *Model) click(msg tea.MouseClickMsg) tea.Cmd {
 }
 
 func (m *Model) overlay() bool {
-	return m.help || m.pal != nil || m.confirm != nil || m.prompt != nil
+	return m.help || m.pal != nil || m.confirm != nil || m.prompt != nil || m.form != nil
 }
 
 func (m *Model) pane(name string) (int, common.Pane) {

@@ -277,3 +277,21 @@ func TestBulkFailuresGather(t *testing.T) {
 	}
 	commontest.CheckFrame(t, m.Render(), 120, 24)
 }
+
+func TestRunFormNeedsImage(t *testing.T) {
+	m, r := screen(t, themes.Dark, 80, 24, 3, 3)
+	m.Update(common.ActionMsg{Action: common.Run, Targets: []common.Target{{}}})
+	_, cmd := m.Update(keyPress("ctrl+s"))
+	if cmd != nil || m.form == nil {
+		t.Fatal("the form ran without an image")
+	}
+	v := m.Render()
+	commontest.CheckFrame(t, v, 80, 24)
+	if !strings.Contains(commontest.Plain(v), "an image is needed") {
+		t.Fatalf("the form does not say what is missing:\n%s", commontest.Plain(v))
+	}
+	if len(r.called) != 0 {
+		t.Fatal("the backend was called")
+	}
+	golden.RequireEqual(t, v)
+}

@@ -44,6 +44,8 @@ func (m *Model) Render() string {
 		body = m.Pane().View()
 	}
 	switch {
+	case m.form != nil:
+		body = common.Overlay(body, m.form.View(w), w, bodyHeight(h))
 	case m.confirm != nil:
 		body = common.Overlay(body, m.confirm.View(w), w, bodyHeight(h))
 	case m.prompt != nil:
@@ -134,8 +136,8 @@ func (m *Model) tabAt(x int) int {
 // the keys of what has the keyboard. The result is kept until one of those
 // changes.
 func (m *Model) footer(w int) string {
-	key := fmt.Sprintf("%d/%d/%s/%t%t%t%t/%t/%s", w, m.active, m.c.Styles.Theme,
-		m.help, m.pal != nil, m.confirm != nil, m.prompt != nil, m.isError, m.status)
+	key := fmt.Sprintf("%d/%d/%s/%t%t%t%t%t/%t/%s", w, m.active, m.c.Styles.Theme,
+		m.help, m.pal != nil, m.confirm != nil, m.prompt != nil, m.form != nil, m.isError, m.status)
 	if key != m.footerKey {
 		m.footerKey, m.footerLine = key, m.drawFooter(w)
 	}
@@ -184,7 +186,7 @@ func (m *Model) hints() []key.Binding {
 	switch {
 	case m.confirm != nil:
 		return []key.Binding{km.Confirm, km.Cancel}
-	case m.pal != nil:
+	case m.pal != nil, m.prompt != nil, m.form != nil:
 		return []key.Binding{km.Enter, km.Back}
 	case m.help:
 		return []key.Binding{km.Up, km.Down, km.Back}

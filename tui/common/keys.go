@@ -45,6 +45,7 @@ type KeyMap struct {
 	Changes key.Binding `json:"changes"`
 	Tag     key.Binding `json:"tag"`
 	Pull    key.Binding `json:"pull"`
+	Run     key.Binding `json:"run"`
 	Logs    key.Binding `json:"logs"`
 	Inspect key.Binding `json:"namespaces"`
 
@@ -103,6 +104,7 @@ func DefaultKeyMap() KeyMap {
 		Changes: b("D", "changes vs image", "D"),
 		Tag:     b("T", "tag", "T"),
 		Pull:    b("P", "pull", "P"),
+		Run:     b("N", "run new", "N"),
 		Logs:    b("L", "logs", "L"),
 		Inspect: b("n", "namespaces", "n"),
 

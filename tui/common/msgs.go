@@ -51,6 +51,7 @@ const (
 	Shell       Action = "shell"
 	Tag         Action = "tag"
 	Pull        Action = "pull"
+	Run         Action = "run"
 )
 
 // NeedsArg reports whether the action takes a line of text from the user:
@@ -75,6 +76,9 @@ type ActionMsg struct {
 	// Arg is the action's argument: the new name for Rename. Empty for
 	// Rename means "ask the user".
 	Arg string
+	// Spec is what to run, for Run; nil means "ask the user with the run
+	// form", filled with the first target's name as the image.
+	Spec *data.RunSpec
 }
 
 // Target is one thing an action applies to.

@@ -195,3 +195,17 @@ type Network struct {
 	Gateway       string
 	Ports         []string
 }
+
+// RunSpec is what the run form asks for. Lists hold docker's flag syntax
+// ("8080:80", "KEY=value", "data:/var/lib/data"); the engine parses them as
+// it parses `berth run`'s flags.
+type RunSpec struct {
+	Image   string
+	Name    string
+	Ports   []string
+	Env     []string
+	Volumes []string
+	Memory  string // "256m"; empty for no limit
+	CPUs    string // "1.5"; empty for no limit
+	Command []string
+}

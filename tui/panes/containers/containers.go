@@ -75,7 +75,7 @@ func (p *Pane) SetSize(w, h int) {
 func (p *Pane) Keys() []key.Binding {
 	k := p.c.Keys
 	return []key.Binding{k.Enter, k.Mark, k.Filter, k.Sort, k.Start, k.Stop, k.Restart,
-		k.Pause, k.Kill, k.Remove, k.Rename, k.Shell, k.Logs, k.Inspect, k.Changes, k.MarkAll, k.Reverse}
+		k.Pause, k.Kill, k.Remove, k.Rename, k.Shell, k.Logs, k.Inspect, k.Changes, k.Run, k.MarkAll, k.Reverse}
 }
 
 // Marked returns the marked containers' IDs, in table order.
@@ -230,6 +230,12 @@ func (p *Pane) key(k tea.KeyPressMsg) tea.Cmd {
 		}
 	case key.Matches(k, km.Enter), key.Matches(k, km.Logs):
 		return p.open("logs")
+	case key.Matches(k, km.Run):
+		image := ""
+		if t, ok := p.selected(); ok {
+			image = p.all[p.index[t.ID]].Image
+		}
+		return send(common.ActionMsg{Action: common.Run, Targets: []common.Target{{Name: image}}})
 	case key.Matches(k, km.Changes):
 		if t, ok := p.selected(); ok {
 			return send(common.OpenMsg{Pane: "layers", Targets: []common.Target{t}, Changes: true})
