@@ -84,6 +84,7 @@ func capital(s string) string {
 func (m *Model) run(act common.ActionMsg) tea.Cmd {
 	b, ctx := m.backend, m.c.Ctx
 	cmds := make([]tea.Cmd, 0, len(act.Targets)+1)
+	m.pending += len(act.Targets)
 	for _, t := range act.Targets {
 		cmds = append(cmds, func() tea.Msg {
 			return common.ActionDoneMsg{Action: act.Action, Target: t, Err: call(ctx, b, act.Action, t.ID, act.Arg)}
@@ -135,6 +136,7 @@ func names(ts []common.Target) string {
 
 // done reports an action's result and reloads the lists.
 func (m *Model) done(d common.ActionDoneMsg) tea.Cmd {
+	m.pending = max(0, m.pending-1)
 	reload := tea.Batch(m.loadContainers(), m.loadImages())
 	if d.Err != nil {
 		// Failures of one bulk action gather on one line.

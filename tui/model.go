@@ -38,6 +38,7 @@ type Model struct {
 	headerKey, headerLine string
 	footerKey, footerLine string
 
+	pending int // actions sent to the backend and not yet done
 	status  string
 	isError bool
 	noteTag int

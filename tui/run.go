@@ -96,6 +96,7 @@ func (m *Model) runContainer(spec data.RunSpec) tea.Cmd {
 		id, err := b.Run(ctx, spec)
 		return common.ActionDoneMsg{Action: common.Run, Target: common.Target{ID: id, Name: name}, Err: err}
 	}
+	m.pending++
 	return tea.Batch(run, m.note(fmt.Sprintf("run: %s…", name)))
 }
 

@@ -295,3 +295,18 @@ func TestRunFormNeedsImage(t *testing.T) {
 	}
 	golden.RequireEqual(t, v)
 }
+
+func TestPendingShownUntilDone(t *testing.T) {
+	m, _ := screen(t, themes.Dark, 80, 24, 3, 3)
+	m.Update(common.ActionMsg{Action: common.Start, Targets: []common.Target{{ID: "a", Name: "a"}, {ID: "b", Name: "b"}}})
+	if m.pending != 2 || !strings.Contains(m.Render(), "⟳ 2") {
+		t.Fatalf("pending %d not drawn", m.pending)
+	}
+	m.Update(common.ActionDoneMsg{Action: common.Start, Target: common.Target{Name: "a"}})
+	m.Update(common.ActionDoneMsg{Action: common.Start, Target: common.Target{Name: "b"}})
+	v := m.Render()
+	commontest.CheckFrame(t, v, 80, 24)
+	if m.pending != 0 || strings.Contains(v, "⟳") {
+		t.Fatal("the pending count outlived the actions")
+	}
+}

@@ -136,8 +136,8 @@ func (m *Model) tabAt(x int) int {
 // the keys of what has the keyboard. The result is kept until one of those
 // changes.
 func (m *Model) footer(w int) string {
-	key := fmt.Sprintf("%d/%d/%s/%t%t%t%t%t/%t/%s", w, m.active, m.c.Styles.Theme,
-		m.help, m.pal != nil, m.confirm != nil, m.prompt != nil, m.form != nil, m.isError, m.status)
+	key := fmt.Sprintf("%d/%d/%s/%t%t%t%t%t/%t/%d/%s", w, m.active, m.c.Styles.Theme,
+		m.help, m.pal != nil, m.confirm != nil, m.prompt != nil, m.form != nil, m.isError, m.pending, m.status)
 	if key != m.footerKey {
 		m.footerKey, m.footerLine = key, m.drawFooter(w)
 	}
@@ -147,6 +147,11 @@ func (m *Model) footer(w int) string {
 func (m *Model) drawFooter(w int) string {
 	st := &m.c.Styles
 	right := st.StatusKey.Render("?") + st.StatusDesc.Render(" help ")
+	if m.pending > 0 {
+		// Long operations (a pull, a stop with a grace period) run in the
+		// background; the count says something is still under way.
+		right = st.StatusInfo.Render(fmt.Sprintf(" ⟳ %d ", m.pending)) + right
+	}
 	rw := ansi.StringWidth(right)
 	if m.status != "" {
 		style := st.StatusInfo
