@@ -3,6 +3,8 @@ package layers
 import (
 	"context"
 	"errors"
+	"io"
+	"log"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -15,7 +17,7 @@ import (
 
 func TestPushPullRoundTrip(t *testing.T) {
 	ctx := context.Background()
-	srv := httptest.NewServer(registry.New())
+	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
 	defer srv.Close()
 	host := strings.TrimPrefix(srv.URL, "http://")
 

@@ -82,6 +82,20 @@ func (s *Store) write(ctx context.Context, img v1.Image, names []string, progres
 		return v1.Hash{}, err
 	}
 	defer il.unlock()
+	// The same image under another manifest (a docker archive's manifest is
+	// rebuilt on load) is the image already stored: name that one.
+	if same, ok := s.sameImage(m, rawConfig); ok {
+		for _, l := range m.Layers {
+			emit(progress, Progress{ID: l.Digest.Hex[:12], Action: "Already exists"})
+		}
+		return m.Config.Digest, s.update(ctx, func(idx *v1.IndexManifest) error {
+			if !s.hasBlob(same.Digest) {
+				return fmt.Errorf("manifest %s: %w", same.Digest, ErrMissingBlob)
+			}
+			nameImage(idx, same, full)
+			return nil
+		})
+	}
 	for i, desc := range m.Layers {
 		if err := ctx.Err(); err != nil {
 			return v1.Hash{}, err
@@ -208,4 +222,41 @@ func listed(idx *v1.IndexManifest, h v1.Hash) bool {
 		}
 	}
 	return false
+}
+
+// sameImage finds a stored image with the config and layers of m.
+func (s *Store) sameImage(m *v1.Manifest, rawConfig []byte) (v1.Descriptor, bool) {
+	h, _, err := v1.SHA256(bytesReader(rawConfig))
+	if err != nil || h != m.Config.Digest {
+		return v1.Descriptor{}, false
+	}
+	var found v1.Descriptor
+	ok := false
+	s.view(func(idx *v1.IndexManifest) error {
+		for _, d := range idx.Manifests {
+			if d.Annotations[annotationID] != h.String() {
+				continue
+			}
+			img, err := s.image(d)
+			if err != nil {
+				continue
+			}
+			om, err := img.Manifest()
+			if err != nil || len(om.Layers) != len(m.Layers) {
+				continue
+			}
+			match := true
+			for i := range om.Layers {
+				match = match && om.Layers[i].Digest == m.Layers[i].Digest && s.hasBlob(om.Layers[i].Digest)
+			}
+			if match {
+				found = v1.Descriptor{MediaType: d.MediaType, Digest: d.Digest, Size: d.Size,
+					Annotations: map[string]string{annotationID: h.String()}}
+				ok = true
+				return nil
+			}
+		}
+		return nil
+	})
+	return found, ok
 }
