@@ -16,6 +16,10 @@ import (
 // TestMain lets the test binary act as a second berth process: with
 // BERTH_LAYERS_WORKER set it writes and tags images in the store it names.
 func TestMain(m *testing.M) {
+	if root := os.Getenv("BERTH_LAYERS_CRASH"); root != "" {
+		fmt.Fprintln(os.Stderr, crashWorker(root))
+		os.Exit(1)
+	}
 	if root := os.Getenv("BERTH_LAYERS_WORKER"); root != "" {
 		if err := churn(root, os.Getenv("BERTH_LAYERS_WORKER_ID"), 8); err != nil {
 			fmt.Fprintln(os.Stderr, err)
