@@ -61,13 +61,13 @@ func Run(ctx context.Context, backend Backend, opts Options) error {
 	if err != nil {
 		return err
 	}
+	defer m.cancel() // ends the streams the workbench opened
 	// 30 frames a second is smooth for a dashboard, and half the idle
 	// wake-ups of bubbletea's default 60.
 	p := tea.NewProgram(m, tea.WithContext(ctx), tea.WithFPS(30))
 	if _, err := p.Run(); err != nil && ctx.Err() == nil {
 		return fmt.Errorf("running workbench: %w", err)
 	}
-	m.cancel()
 	return nil
 }
 
