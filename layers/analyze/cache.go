@@ -79,6 +79,9 @@ func (c *Cache) Put(x *Index) error {
 		return fmt.Errorf("writing layer index %s: %w", x.DiffID, err)
 	}
 	f, err := os.CreateTemp(dir, ".tmp-*")
+	if err == nil {
+		err = f.Chmod(0o644)
+	}
 	if err != nil {
 		return fmt.Errorf("writing layer index %s: %w", x.DiffID, err)
 	}

@@ -172,7 +172,6 @@ func TestGGCRImages(t *testing.T) {
 	}
 }
 
-
 func TestBadArchive(t *testing.T) {
 	dir := t.TempDir()
 	for name, content := range map[string]string{

@@ -102,7 +102,7 @@ type seekBuffer struct {
 
 func newSeekBuffer(rs io.ReadSeeker) *seekBuffer {
 	pos, _ := rs.Seek(0, io.SeekCurrent)
-	return &seekBuffer{rs: rs, buf: make([]byte, 64<<10), pos: pos}
+	return &seekBuffer{rs: rs, buf: make([]byte, seekBufSize), pos: pos}
 }
 
 func (s *seekBuffer) Read(p []byte) (int, error) {
@@ -142,3 +142,7 @@ func (s *seekBuffer) Seek(off int64, whence int) (int64, error) {
 	s.pos = pos
 	return pos, nil
 }
+// seekBufSize is small: after a header, archive/tar seeks to the last byte of
+// the file data and reads it, so a refill should hold that byte and the next
+// header and little of the data that follows.
+const seekBufSize = 4 << 10
