@@ -252,6 +252,7 @@ func (s *stageState) doHealthcheck(in *dockerfile.Instruction) error {
 		return in.Errorf(dockerfile.ErrInvalid, "HEALTHCHECK needs NONE or CMD")
 	}
 	hc := &v1.HealthConfig{}
+	var startInterval time.Duration
 	switch strings.ToUpper(in.Args[0]) {
 	case "NONE":
 		if len(in.Args) > 1 || len(in.Flags) > 0 {
@@ -274,7 +275,7 @@ func (s *stageState) doHealthcheck(in *dockerfile.Instruction) error {
 		if err != nil {
 			return err
 		}
-		for name, dst := range map[string]*time.Duration{"interval": &hc.Interval, "timeout": &hc.Timeout, "start-period": &hc.StartPeriod} {
+		for name, dst := range map[string]*time.Duration{"interval": &hc.Interval, "timeout": &hc.Timeout, "start-period": &hc.StartPeriod, "start-interval": &startInterval} {
 			if v := flags.String(name); v != "" {
 				d, err := time.ParseDuration(v)
 				if err != nil || (d != 0 && d < time.Millisecond) {
@@ -295,6 +296,7 @@ func (s *stageState) doHealthcheck(in *dockerfile.Instruction) error {
 	}
 	return s.metaStep(in, fmt.Sprintf("HEALTHCHECK &{%q %q %q %q %d}", hc.Test, hc.Interval, hc.Timeout, hc.StartPeriod, hc.Retries), func() error {
 		s.cfg.Config.Healthcheck = hc
+		s.startInterval = startInterval
 		return nil
 	})
 }

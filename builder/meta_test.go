@@ -7,6 +7,7 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/validate"
 )
 
 func TestMetadataInstructions(t *testing.T) {
@@ -27,7 +28,7 @@ SHELL ["/bin/sh", "-ec"]
 CMD echo hi
 ENTRYPOINT ["/bin/busybox"]
 STOPSIGNAL SIGUSR1
-HEALTHCHECK --interval=5s --timeout=2s --retries=4 CMD wget -q localhost
+HEALTHCHECK --interval=5s --timeout=2s --start-interval=1s --retries=4 CMD wget -q localhost
 ONBUILD COPY . /src
 `)
 	cf := config(t, res.Image)
@@ -61,6 +62,12 @@ ONBUILD COPY . /src
 	wantHC := &v1.HealthConfig{Test: []string{"CMD-SHELL", "wget -q localhost"}, Interval: 5 * time.Second, Timeout: 2 * time.Second, Retries: 4}
 	if !reflect.DeepEqual(c.Healthcheck, wantHC) {
 		t.Errorf("Healthcheck = %+v", c.Healthcheck)
+	}
+	if got := startIntervalOf(res.Image); got != time.Second {
+		t.Errorf("Healthcheck.StartInterval = %v, want 1s", got)
+	}
+	if err := validate.Image(res.Image); err != nil {
+		t.Errorf("image with a start interval: %v", err)
 	}
 	if !reflect.DeepEqual(c.OnBuild, []string{"COPY . /src"}) {
 		t.Errorf("OnBuild = %q", c.OnBuild)

@@ -42,6 +42,8 @@ type stageState struct {
 	layers    []v1.Layer
 	history   []v1.History
 	layerType types.MediaType
+	// startInterval is HEALTHCHECK --start-interval (see rawconfig.go).
+	startInterval time.Duration
 
 	key     string
 	created time.Time
@@ -188,6 +190,7 @@ func (s *stageState) from(in *dockerfile.Instruction) error {
 		s.cfg.OS, s.cfg.Architecture = runtime.GOOS, runtime.GOARCH
 	}
 	s.created = s.cfg.Created.Time
+	s.startInterval = startIntervalOf(s.base)
 	s.env = dockerfile.NewVars(s.cfg.Config.Env)
 	if _, ok := s.env.Get("PATH"); !ok {
 		s.env.Set("PATH", defaultPath)
@@ -376,7 +379,11 @@ func (s *stageState) image() (v1.Image, error) {
 	out.Config.Env = s.env.Env()
 	out.Created = v1.Time{Time: s.created}
 	out.Container, out.DockerVersion = "", ""
-	return mutate.ConfigFile(img, out)
+	img, err = mutate.ConfigFile(img, out)
+	if err != nil {
+		return nil, err
+	}
+	return withStartInterval(img, s.startInterval)
 }
 
 // finish adds the --label values to the target's image.
@@ -384,6 +391,7 @@ func (b *build) finish(img v1.Image) (v1.Image, error) {
 	if len(b.opts.Labels) == 0 {
 		return img, nil
 	}
+	start := startIntervalOf(img)
 	cf, err := img.ConfigFile()
 	if err != nil {
 		return nil, err
@@ -395,7 +403,11 @@ func (b *build) finish(img v1.Image) (v1.Image, error) {
 	for k, v := range b.opts.Labels {
 		cf.Config.Labels[k] = v
 	}
-	return mutate.ConfigFile(img, cf)
+	img, err = mutate.ConfigFile(img, cf)
+	if err != nil {
+		return nil, err
+	}
+	return withStartInterval(img, start)
 }
 
 // resolvePath makes p absolute against the WORKDIR.

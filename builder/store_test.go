@@ -4,6 +4,7 @@ import (
 	"context"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/berth-dev/berth/builder/progress"
 	"github.com/berth-dev/berth/layers"
@@ -27,7 +28,7 @@ func TestBuildIntoStore(t *testing.T) {
 	}
 	e := newEnv(t)
 	e.write(map[string]string{"app/main.sh": "echo hi\n", "conf": "x=1\n"})
-	df := "FROM busybox AS base\nCOPY conf /etc/app.conf\n\nFROM base\nCOPY --chown=berth app /app\nENV MODE=prod\nWORKDIR /app\nCMD [\"sh\", \"main.sh\"]\n"
+	df := "FROM busybox AS base\nCOPY conf /etc/app.conf\n\nFROM base\nCOPY --chown=berth app /app\nENV MODE=prod\nWORKDIR /app\nCMD [\"sh\", \"main.sh\"]\nHEALTHCHECK --start-interval=2s CMD true\n"
 	opts := func(o *Options) { o.Source, o.Sink, o.Tags = store, store, []string{"app:v1", "app:latest"} }
 	res, _ := e.mustBuild(df, opts)
 
@@ -42,6 +43,9 @@ func TestBuildIntoStore(t *testing.T) {
 	cf := config(t, img)
 	if !reflect.DeepEqual(cf.Config.Cmd, []string{"sh", "main.sh"}) || cf.Config.WorkingDir != "/app" || cf.Config.Env[len(cf.Config.Env)-1] != "MODE=prod" {
 		t.Errorf("stored config %+v", cf.Config)
+	}
+	if d := startIntervalOf(img); d != 2*time.Second {
+		t.Errorf("stored StartInterval = %v, want 2s", d)
 	}
 	fs := files(t, img)
 	if f := fs["/app/main.sh"]; f.content != "echo hi\n" || f.hdr.Uid != 1000 {
