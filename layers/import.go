@@ -104,7 +104,8 @@ func gzipTar(ctx context.Context, r io.Reader, w io.Writer) (v1.Hash, error) {
 		defer zr.Close()
 		in = zr
 	}
-	gw, _ := gzip.NewWriterLevel(w, gzip.BestSpeed)
+	sink := &stickyWriter{w: w}
+	gw, _ := gzip.NewWriterLevel(sink, gzip.BestSpeed)
 	h := sha256.New()
 	tee := io.TeeReader(in, io.MultiWriter(gw, h))
 	tr := tar.NewReader(tee)
@@ -117,10 +118,16 @@ func gzipTar(ctx context.Context, r io.Reader, w io.Writer) (v1.Hash, error) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
+		if sink.err != nil {
+			return v1.Hash{}, fmt.Errorf("importing: writing the layer: %w", sink.err)
+		}
 		if err != nil {
 			return v1.Hash{}, fmt.Errorf("importing: reading tar after %d entries: %w: %w", entries, err, ErrBadArchive)
 		}
 		if _, err := io.Copy(io.Discard, tr); err != nil {
+			if sink.err != nil {
+				return v1.Hash{}, fmt.Errorf("importing: writing the layer: %w", sink.err)
+			}
 			return v1.Hash{}, fmt.Errorf("importing: reading tar entry %s: %w: %w", strings.TrimPrefix(hdr.Name, "./"), err, ErrBadArchive)
 		}
 		entries++
@@ -133,7 +140,23 @@ func gzipTar(ctx context.Context, r io.Reader, w io.Writer) (v1.Hash, error) {
 		return v1.Hash{}, fmt.Errorf("importing: %w", err)
 	}
 	if err := gw.Close(); err != nil {
-		return v1.Hash{}, fmt.Errorf("importing: %w", err)
+		return v1.Hash{}, fmt.Errorf("importing: writing the layer: %w", err)
 	}
 	return v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(h.Sum(nil))}, nil
+}
+
+// stickyWriter remembers the first write error, so that a full disk is told
+// apart from a bad archive.
+type stickyWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (s *stickyWriter) Write(p []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	n, err := s.w.Write(p)
+	s.err = err
+	return n, err
 }
