@@ -113,10 +113,18 @@ func TestOnFailureRestartsUpToTheLimit(t *testing.T) {
 }
 
 func TestSecondSupervisorIsRefused(t *testing.T) {
-	s, rec := setup(t, container.Config{Cmd: []string{"/bin/sh", "-c", "sleep 30"}})
+	s, rec := setup(t, container.Config{Cmd: []string{"/bin/sh", "-c", "exec sleep 30"}})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go s.Run(ctx, rec.ID, func(error) {})
+	started := make(chan error, 1)
+	go s.Run(ctx, rec.ID, func(err error) { started <- err })
+	if err := <-started; err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		got, _ := s.Store.Get(rec.ID)
+		killPid(got.State.Pid)
+	}()
 	dir := s.Store.Dir(rec.ID)
 	for i := 0; i < 500 && !supervisor.Alive(dir); i++ {
 		time.Sleep(10 * time.Millisecond)
@@ -128,8 +136,6 @@ func TestSecondSupervisorIsRefused(t *testing.T) {
 	if err := s.Run(context.Background(), rec.ID, func(err error) { ready = err }); !errors.Is(err, supervisor.ErrSupervised) || !errors.Is(ready, supervisor.ErrSupervised) {
 		t.Fatalf("second supervisor: %v, ready %v", err, ready)
 	}
-	got, _ := s.Store.Get(rec.ID)
-	syscall.Kill(got.State.Pid, syscall.SIGKILL)
 }
 
 func TestHealthGoesHealthyThenUnhealthy(t *testing.T) {
@@ -172,5 +178,13 @@ func TestHealthGoesHealthyThenUnhealthy(t *testing.T) {
 	if strings.Join(health, ",") != "health_status: healthy,health_status: unhealthy" {
 		t.Fatalf("health events %v", health)
 	}
-	syscall.Kill(got.State.Pid, syscall.SIGKILL)
+	killPid(got.State.Pid)
+}
+
+// killPid kills a container's process; a zero pid (the container is not
+// running) must never reach kill(2), where it means this whole process group.
+func killPid(pid int) {
+	if pid > 0 {
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
 }
