@@ -155,6 +155,12 @@ func (m *Model) open(o common.OpenMsg) tea.Cmd {
 	if p == nil {
 		return nil
 	}
+	if i != m.active {
+		m.trail = append(m.trail, m.active)
+		if len(m.trail) > 16 {
+			m.trail = m.trail[1:]
+		}
+	}
 	m.active = i
 	var cmds []tea.Cmd
 	if op, ok := p.(common.Opener); ok {

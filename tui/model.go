@@ -26,6 +26,7 @@ type Model struct {
 
 	panes  []common.Pane
 	active int
+	trail  []int // panes drilled in from, most recent last
 
 	help    bool
 	helpTop int
@@ -261,10 +262,9 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 				m.active = n
 			}
 		}
+	case key.Matches(k, km.Back):
+		m.back()
 	default:
-		if m.isError && key.Matches(k, km.Back) {
-			m.status, m.isError = "", false
-		}
 		return m.Pane().Update(k)
 	}
 	return nil
@@ -320,3 +320,18 @@ func (m *Model) note(s string) tea.Cmd {
 }
 
 type clearNoteMsg struct{ tag int }
+
+// back is esc: it dismisses an error, else clears the pane's filter, search
+// or marks, else returns to the pane the user drilled in from.
+func (m *Model) back() {
+	if m.isError {
+		m.status, m.isError = "", false
+		return
+	}
+	if b, ok := m.Pane().(common.Backer); ok && b.Back() {
+		return
+	}
+	if n := len(m.trail); n > 0 {
+		m.active, m.trail = m.trail[n-1], m.trail[:n-1]
+	}
+}

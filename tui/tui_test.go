@@ -310,3 +310,34 @@ func TestPendingShownUntilDone(t *testing.T) {
 		t.Fatal("the pending count outlived the actions")
 	}
 }
+
+func TestEscGoesBackAfterDrillingIn(t *testing.T) {
+	m, _ := screen(t, themes.Dark, 80, 24, 5, 3)
+	act(m, "2", "enter") // an image's layers
+	if m.Pane().Name() != "layers" {
+		t.Fatalf("enter on an image opened %s", m.Pane().Name())
+	}
+	m.Update(common.LayersMsg(datatest.Analysis()))
+	keys(m, "/", "x", "enter")
+	keys(m, "esc") // clears the filter first
+	if m.Pane().Name() != "layers" {
+		t.Fatal("esc left the pane before clearing its filter")
+	}
+	keys(m, "esc")
+	if m.Pane().Name() != "images" {
+		t.Fatalf("esc went to %s, not back to images", m.Pane().Name())
+	}
+	keys(m, "esc") // nothing left to go back to
+	if m.Pane().Name() != "images" {
+		t.Fatalf("esc with no trail went to %s", m.Pane().Name())
+	}
+}
+
+func TestMouseWheelScrolls(t *testing.T) {
+	m, _ := screen(t, themes.Dark, 80, 24, 10, 3)
+	before := m.panes[0].View()
+	m.Update(tea.MouseWheelMsg{X: 5, Y: 5, Button: tea.MouseWheelDown})
+	if m.panes[0].View() == before {
+		t.Fatal("the wheel did not move the cursor")
+	}
+}

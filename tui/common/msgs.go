@@ -114,6 +114,13 @@ type InfoMsg string
 // rows they keep pre-styled are drawn again.
 type RestyleMsg struct{}
 
+// Backer is a pane with state that esc clears (a filter, a search, marks).
+// Back clears one step of it and reports whether there was any; when there
+// was none, esc goes back to the pane the user came from.
+type Backer interface {
+	Back() bool
+}
+
 // Opener is a pane that can be opened for targets: the Logs pane for the
 // containers to follow, the Layers pane for an image.
 type Opener interface {

@@ -183,13 +183,7 @@ func (p *Pane) key(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, km.Filter):
 		p.filter.Focus()
 	case key.Matches(k, km.Back):
-		if p.filter.Value() != "" {
-			p.filter.SetValue("")
-			p.refresh()
-		} else if len(p.marks) > 0 {
-			p.marks = map[string]bool{}
-			p.refresh()
-		}
+		p.Back()
 	case key.Matches(k, km.Mark):
 		if id := p.tbl.SelectedKey(); id != "" {
 			if p.marks[id] {
@@ -346,4 +340,18 @@ func (p *Pane) summary() string {
 	}
 	parts = append(parts, "sort: "+p.sortBy.String()+map[bool]string{false: "↓", true: "↑"}[p.rev])
 	return st.Muted.Render(common.Fit(strings.Join(parts, " · "), p.w))
+}
+
+// Back implements common.Backer: esc clears the filter, then the marks.
+func (p *Pane) Back() bool {
+	switch {
+	case p.filter.Value() != "":
+		p.filter.SetValue("")
+	case len(p.marks) > 0:
+		clear(p.marks)
+	default:
+		return false
+	}
+	p.refresh()
+	return true
 }

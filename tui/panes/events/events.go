@@ -129,8 +129,7 @@ func (p *Pane) key(k tea.KeyPressMsg) {
 	case key.Matches(k, km.Filter):
 		p.filter.Focus()
 	case key.Matches(k, km.Back):
-		p.filter.SetValue("")
-		p.refilter()
+		p.Back()
 	case key.Matches(k, km.Follow), key.Matches(k, km.Bottom):
 		p.follow = true
 	case key.Matches(k, km.Up):
@@ -205,3 +204,13 @@ func (p *Pane) line(e data.EventRow) string {
 }
 
 func pad(s string, n int) string { return common.Fit(s, n) }
+
+// Back implements common.Backer: esc clears the filter.
+func (p *Pane) Back() bool {
+	if p.filter.Value() == "" {
+		return false
+	}
+	p.filter.SetValue("")
+	p.refilter()
+	return true
+}

@@ -134,9 +134,7 @@ func (p *Pane) key(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, km.Filter):
 		p.filter.Focus()
 	case key.Matches(k, km.Back):
-		p.filter.SetValue("")
-		p.marks = map[string]bool{}
-		p.refresh()
+		p.Back()
 	case key.Matches(k, km.Mark):
 		if id := p.tbl.SelectedKey(); id != "" {
 			if p.marks[id] {
@@ -294,4 +292,18 @@ func (p *Pane) View() string {
 		top = st.Muted.Render(common.Fit(s, p.w))
 	}
 	return top + "\n" + p.tbl.View()
+}
+
+// Back implements common.Backer: esc clears the filter, then the marks.
+func (p *Pane) Back() bool {
+	switch {
+	case p.filter.Value() != "":
+		p.filter.SetValue("")
+	case len(p.marks) > 0:
+		clear(p.marks)
+	default:
+		return false
+	}
+	p.refresh()
+	return true
 }

@@ -137,8 +137,7 @@ func (p *Pane) key(k tea.KeyPressMsg) {
 	case key.Matches(k, km.Filter):
 		p.filter.Focus()
 	case key.Matches(k, km.Back):
-		p.filter.SetValue("")
-		p.rebuild()
+		p.Back()
 	case !p.treeFocus && key.Matches(k, km.Up):
 		p.selectLayer(p.layer - 1)
 	case !p.treeFocus && key.Matches(k, km.Down):
@@ -291,4 +290,14 @@ func count(n *data.FileNode, into *[4]int) {
 		}
 		into[k.Change]++
 	}
+}
+
+// Back implements common.Backer: esc clears the filter.
+func (p *Pane) Back() bool {
+	if p.filter.Value() == "" {
+		return false
+	}
+	p.filter.SetValue("")
+	p.rebuild()
+	return true
 }

@@ -176,9 +176,7 @@ func (p *Pane) key(k tea.KeyPressMsg) {
 		p.search.SetValue(p.query)
 		p.search.Focus()
 	case key.Matches(k, km.Back):
-		p.query = ""
-		p.search.SetValue("")
-		p.refilter()
+		p.Back()
 	case key.Matches(k, km.NextMatch):
 		p.jump(1)
 	case key.Matches(k, km.PrevMatch):
@@ -315,4 +313,15 @@ func (p *Pane) nameStyle(id string) (s lipgloss.Style) {
 		}
 	}
 	return st.Muted
+}
+
+// Back implements common.Backer: esc clears the search.
+func (p *Pane) Back() bool {
+	if p.query == "" {
+		return false
+	}
+	p.query = ""
+	p.search.SetValue("")
+	p.refilter()
+	return true
 }
