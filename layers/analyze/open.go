@@ -142,6 +142,7 @@ func (s *seekBuffer) Seek(off int64, whence int) (int64, error) {
 	s.pos = pos
 	return pos, nil
 }
+
 // seekBufSize is small: after a header, archive/tar seeks to the last byte of
 // the file data and reads it, so a refill should hold that byte and the next
 // header and little of the data that follows.
