@@ -2,6 +2,7 @@ package layers
 
 import (
 	"context"
+	"errors"
 	"os"
 	"sort"
 	"time"
@@ -42,11 +43,16 @@ func (s *Store) List(ctx context.Context) ([]ImageSummary, error) {
 		sum := byDigest[d.Digest]
 		if sum == nil {
 			img, err := s.image(d)
+			if errors.Is(err, ErrMissingBlob) {
+				continue // removed since the index was read
+			}
 			if err != nil {
 				return nil, err
 			}
 			sum = &ImageSummary{Digest: d.Digest, Dangling: true}
-			if err := summarise(img, sum); err != nil {
+			if err := summarise(img, sum); errors.Is(err, ErrMissingBlob) {
+				continue
+			} else if err != nil {
 				return nil, err
 			}
 			byDigest[d.Digest] = sum

@@ -100,29 +100,29 @@ func (s *Store) Load(ctx context.Context, r io.Reader) ([]string, error) {
 	if len(imgs) == 0 {
 		return nil, fmt.Errorf("loading: the archive holds no image: %w", ErrBadArchive)
 	}
-	// Blobs first for every image, names only when all are stored.
-	ids := make([]v1.Hash, len(imgs))
+	// Blobs first for every image, names only when all are stored, in one
+	// replacement of the index.
+	sts := make([]staged, len(imgs))
 	for i, n := range imgs {
-		for _, t := range n.names {
-			if _, err := NormalizeName(t); err != nil {
-				return nil, fmt.Errorf("loading: %w", err)
-			}
-		}
-		if ids[i], err = s.Write(ctx, n.img); err != nil {
+		full, err := normalizeAll(n.names)
+		if err != nil {
 			return nil, fmt.Errorf("loading: %w", err)
 		}
+		if sts[i], err = s.ingest(ctx, n.img, nil); err != nil {
+			return nil, fmt.Errorf("loading: %w", err)
+		}
+		sts[i].names = full
+	}
+	if err := s.commit(ctx, sts...); err != nil {
+		return nil, fmt.Errorf("loading: %w", err)
 	}
 	var lines []string
-	for i, n := range imgs {
-		if len(n.names) == 0 {
-			lines = append(lines, "Loaded image ID: "+ids[i].String())
-			continue
+	for _, st := range sts {
+		if len(st.names) == 0 {
+			lines = append(lines, "Loaded image ID: "+st.id.String())
 		}
-		if _, err := s.Write(ctx, n.img, n.names...); err != nil {
-			return lines, fmt.Errorf("loading: %w", err)
-		}
-		for _, t := range n.names {
-			lines = append(lines, "Loaded image: "+FamiliarName(full(t)))
+		for _, n := range st.names {
+			lines = append(lines, "Loaded image: "+FamiliarName(n))
 		}
 	}
 	return lines, nil

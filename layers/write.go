@@ -37,102 +37,132 @@ func (s *Store) Write(ctx context.Context, img v1.Image, names ...string) (v1.Ha
 }
 
 func (s *Store) write(ctx context.Context, img v1.Image, names []string, progress ProgressFunc) (v1.Hash, error) {
-	full := make([]string, 0, len(names))
-	for _, n := range names {
-		f, err := NormalizeName(n)
-		if err != nil {
-			return v1.Hash{}, err
-		}
-		full = append(full, f)
-	}
-	mt, err := img.MediaType()
+	full, err := normalizeAll(names)
 	if err != nil {
-		return v1.Hash{}, fmt.Errorf("reading image media type: %w", err)
+		return v1.Hash{}, err
 	}
-	if mt != types.OCIManifestSchema1 && mt != types.DockerManifestSchema2 {
-		return v1.Hash{}, fmt.Errorf("image manifest of type %q: %w", mt, ErrMediaType)
-	}
-	rawManifest, err := img.RawManifest()
-	if err != nil {
-		return v1.Hash{}, fmt.Errorf("reading image manifest: %w", err)
-	}
-	m, err := v1.ParseManifest(bytesReader(rawManifest))
-	if err != nil {
-		return v1.Hash{}, fmt.Errorf("parsing image manifest: %w", err)
-	}
-	rawConfig, err := img.RawConfigFile()
-	if err != nil {
-		return v1.Hash{}, fmt.Errorf("reading image config %s: %w", m.Config.Digest, err)
-	}
-	cfg, err := v1.ParseConfigFile(bytesReader(rawConfig))
-	if err != nil {
-		return v1.Hash{}, fmt.Errorf("parsing image config %s: %w", m.Config.Digest, err)
-	}
-	if len(cfg.RootFS.DiffIDs) != len(m.Layers) {
-		return v1.Hash{}, fmt.Errorf("image config %s lists %d layers, manifest %d: %w", m.Config.Digest, len(cfg.RootFS.DiffIDs), len(m.Layers), ErrBadArchive)
-	}
-	for _, l := range m.Layers {
-		if !layerTypes[l.MediaType] {
-			return v1.Hash{}, fmt.Errorf("layer %s of type %q: %w", l.Digest, l.MediaType, ErrMediaType)
-		}
-	}
-
 	il, err := s.ingestLock()
 	if err != nil {
 		return v1.Hash{}, err
 	}
 	defer il.unlock()
+	st, err := s.ingest(ctx, img, progress)
+	if err != nil {
+		return v1.Hash{}, err
+	}
+	st.names = full
+	return st.id, s.commit(ctx, st)
+}
+
+func normalizeAll(names []string) ([]string, error) {
+	full := make([]string, 0, len(names))
+	for _, n := range names {
+		f, err := NormalizeName(n)
+		if err != nil {
+			return nil, err
+		}
+		full = append(full, f)
+	}
+	return full, nil
+}
+
+// staged is an image whose blobs are all in the store, waiting to be listed
+// in the index under its names.
+type staged struct {
+	id    v1.Hash
+	desc  v1.Descriptor
+	blobs []v1.Hash
+	names []string
+}
+
+// commit lists staged images in the index, in one atomic replacement, after
+// checking that their blobs are still there.
+func (s *Store) commit(ctx context.Context, sts ...staged) error {
+	return s.update(ctx, func(idx *v1.IndexManifest) error {
+		for _, st := range sts {
+			for _, h := range st.blobs {
+				if !s.hasBlob(h) {
+					return fmt.Errorf("blob %s: %w", h, ErrMissingBlob)
+				}
+			}
+			nameImage(idx, st.desc, st.names)
+		}
+		return nil
+	})
+}
+
+// ingest checks img and stores its blobs, layers first and manifest last;
+// the caller holds the ingest lock.
+func (s *Store) ingest(ctx context.Context, img v1.Image, progress ProgressFunc) (staged, error) {
+	mt, err := img.MediaType()
+	if err != nil {
+		return staged{}, fmt.Errorf("reading image media type: %w", err)
+	}
+	if mt != types.OCIManifestSchema1 && mt != types.DockerManifestSchema2 {
+		return staged{}, fmt.Errorf("image manifest of type %q: %w", mt, ErrMediaType)
+	}
+	rawManifest, err := img.RawManifest()
+	if err != nil {
+		return staged{}, fmt.Errorf("reading image manifest: %w", err)
+	}
+	m, err := v1.ParseManifest(bytesReader(rawManifest))
+	if err != nil {
+		return staged{}, fmt.Errorf("parsing image manifest: %w", err)
+	}
+	rawConfig, err := img.RawConfigFile()
+	if err != nil {
+		return staged{}, fmt.Errorf("reading image config %s: %w", m.Config.Digest, err)
+	}
+	cfg, err := v1.ParseConfigFile(bytesReader(rawConfig))
+	if err != nil {
+		return staged{}, fmt.Errorf("parsing image config %s: %w", m.Config.Digest, err)
+	}
+	if len(cfg.RootFS.DiffIDs) != len(m.Layers) {
+		return staged{}, fmt.Errorf("image config %s lists %d layers, manifest %d: %w", m.Config.Digest, len(cfg.RootFS.DiffIDs), len(m.Layers), ErrBadArchive)
+	}
+	for _, l := range m.Layers {
+		if !layerTypes[l.MediaType] {
+			return staged{}, fmt.Errorf("layer %s of type %q: %w", l.Digest, l.MediaType, ErrMediaType)
+		}
+	}
 	// The same image under another manifest (a docker archive's manifest is
 	// rebuilt on load) is the image already stored: name that one.
 	if same, ok := s.sameImage(m, rawConfig); ok {
 		for _, l := range m.Layers {
 			emit(progress, Progress{ID: l.Digest.Hex[:12], Action: "Already exists"})
 		}
-		return m.Config.Digest, s.update(ctx, func(idx *v1.IndexManifest) error {
-			if !s.hasBlob(same.Digest) {
-				return fmt.Errorf("manifest %s: %w", same.Digest, ErrMissingBlob)
-			}
-			nameImage(idx, same, full)
-			return nil
-		})
+		return staged{id: m.Config.Digest, desc: same, blobs: []v1.Hash{same.Digest}}, nil
 	}
+	blobs := []v1.Hash{m.Config.Digest}
 	for i, desc := range m.Layers {
 		if err := ctx.Err(); err != nil {
-			return v1.Hash{}, err
+			return staged{}, err
 		}
+		blobs = append(blobs, desc.Digest)
 		id := desc.Digest.Hex[:12]
 		if s.hasBlob(desc.Digest) {
 			emit(progress, Progress{ID: id, Action: "Already exists"})
 			continue
 		}
 		if err := s.putLayer(img, desc, cfg.RootFS.DiffIDs[i], progress); err != nil {
-			return v1.Hash{}, err
+			return staged{}, err
 		}
 		emit(progress, Progress{ID: id, Action: "Pull complete", Current: desc.Size, Total: desc.Size})
 	}
 	configDigest, err := s.putBytes(rawConfig)
 	if err != nil {
-		return v1.Hash{}, err
+		return staged{}, err
 	}
 	if configDigest != m.Config.Digest {
-		return v1.Hash{}, fmt.Errorf("image config hashes to %s, manifest says %s: %w", configDigest, m.Config.Digest, ErrDigestMismatch)
+		return staged{}, fmt.Errorf("image config hashes to %s, manifest says %s: %w", configDigest, m.Config.Digest, ErrDigestMismatch)
 	}
 	manifestDigest, err := s.putBytes(rawManifest)
 	if err != nil {
-		return v1.Hash{}, err
+		return staged{}, err
 	}
 	desc := v1.Descriptor{MediaType: mt, Digest: manifestDigest, Size: int64(len(rawManifest)),
 		Annotations: map[string]string{annotationID: configDigest.String()}}
-	err = s.update(ctx, func(idx *v1.IndexManifest) error {
-		for _, d := range append([]v1.Descriptor{m.Config}, m.Layers...) {
-			if !s.hasBlob(d.Digest) {
-				return fmt.Errorf("blob %s: %w", d.Digest, ErrMissingBlob)
-			}
-		}
-		nameImage(idx, desc, full)
-		return nil
-	})
-	return configDigest, err
+	return staged{id: configDigest, desc: desc, blobs: append(blobs, manifestDigest)}, nil
 }
 
 func (s *Store) putLayer(img v1.Image, desc v1.Descriptor, diffID v1.Hash, progress ProgressFunc) error {
