@@ -49,25 +49,26 @@ func TestNamesAreUniqueAndValid(t *testing.T) {
 }
 
 func TestRenameAndRemove(t *testing.T) {
+	// Names with letters past f: a hex-looking name could also match an ID prefix.
 	s, _ := Open(t.TempDir())
-	a := &Record{Name: "a"}
+	a := &Record{Name: "web"}
 	must(t, s.Create(a))
-	must(t, s.Create(&Record{Name: "b"}))
-	if err := s.Rename("a", "b"); !errors.Is(err, ErrNameInUse) {
+	must(t, s.Create(&Record{Name: "worker"}))
+	if err := s.Rename("web", "worker"); !errors.Is(err, ErrNameInUse) {
 		t.Fatalf("rename onto a taken name: %v", err)
 	}
-	must(t, s.Rename("a", "c"))
-	if _, err := s.Get("a"); !errors.Is(err, ErrNotFound) {
+	must(t, s.Rename("web", "proxy"))
+	if _, err := s.Get("web"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("old name still resolves: %v", err)
 	}
-	if got, _ := s.Get("c"); got == nil || got.ID != a.ID || got.Name != "c" {
+	if got, _ := s.Get("proxy"); got == nil || got.ID != a.ID || got.Name != "proxy" {
 		t.Fatalf("renamed record: %+v", got)
 	}
 	must(t, s.Remove(a.ID))
 	if _, err := os.Stat(s.Dir(a.ID)); !os.IsNotExist(err) {
 		t.Fatalf("directory left after remove: %v", err)
 	}
-	must(t, s.Create(&Record{Name: "c"})) // the name is free again
+	must(t, s.Create(&Record{Name: "proxy"})) // the name is free again
 }
 
 func TestUpdateIsAtomicUnderLock(t *testing.T) {

@@ -23,7 +23,8 @@ func TestSamplerReadsARealCgroup(t *testing.T) {
 		t.Fatalf("creating a cgroup (the tests run as root): %v", err)
 	}
 	defer m.Destroy()
-	busy := exec.Command("/bin/sh", "-c", "while :; do :; done")
+	// Hold 8 MB of anonymous memory, then spin.
+	busy := exec.Command("/bin/sh", "-c", "x=$(head -c 8000000 /dev/zero | tr '\\0' a); while :; do :; done")
 	if err := busy.Start(); err != nil {
 		t.Fatal(err)
 	}
