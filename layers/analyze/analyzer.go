@@ -36,12 +36,18 @@ func (a *Analyzer) Index(ctx context.Context, l Layer) (x *Index, cached bool, e
 			return x, true, nil
 		}
 	}
-	r, closeFn, err := openTar(l)
-	if err != nil {
-		return nil, false, fmt.Errorf("indexing layer %s: %w", diffID, err)
+	var cerr error
+	if ra, size, closeFn, ok := plainTar(l); ok {
+		x, err = ScanTar(contextReaderAt{ctx, ra}, size)
+		cerr = closeFn()
+	} else {
+		r, closeFn, oerr := openTar(l)
+		if oerr != nil {
+			return nil, false, fmt.Errorf("indexing layer %s: %w", diffID, oerr)
+		}
+		x, err = IndexTar(withContext(ctx, r))
+		cerr = closeFn()
 	}
-	x, err = IndexTar(withContext(ctx, r))
-	cerr := closeFn()
 	if err == nil {
 		err = cerr
 	}

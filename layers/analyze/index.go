@@ -44,9 +44,7 @@ type Index struct {
 // skipped; if r is an io.Seeker it is skipped by seeking.
 func IndexTar(r io.Reader) (*Index, error) {
 	tr := tar.NewReader(r)
-	idx := &Index{}
-	var entries []Entry
-	opaque := map[string]bool{}
+	b := newBuilder()
 	for {
 		h, err := tr.Next()
 		if errors.Is(err, io.EOF) {
@@ -58,49 +56,62 @@ func IndexTar(r io.Reader) (*Index, error) {
 		if h.Typeflag == tar.TypeXGlobalHeader {
 			continue
 		}
-		p := cleanPath(h.Name)
-		if p == "" {
-			continue
-		}
-		idx.Size += h.Size
-		dir, base := parent(p), p[len(parent(p)):]
-		base = strings.TrimPrefix(base, "/")
-		if base == opaqueMarker {
-			if dir != "" {
-				opaque[dir] = true
-			}
-			continue
-		}
-		e := Entry{
-			Path: p,
-			Link: h.Linkname,
-			Size: h.Size,
-			Mode: headerMode(h),
-			UID:  uint32(h.Uid),
-			GID:  uint32(h.Gid),
-			Type: h.Typeflag,
-		}
-		if e.Type == tar.TypeRegA {
-			e.Type = tar.TypeReg
-		}
-		if strings.HasPrefix(base, whiteoutPrefix) {
-			e.Flags = Whiteout
-			if dir == "" {
-				e.Path = base[len(whiteoutPrefix):]
-			} else {
-				e.Path = dir + "/" + base[len(whiteoutPrefix):]
-			}
-			if e.Path == dir+"/" || e.Path == "" {
-				continue
-			}
-		}
-		entries = append(entries, e)
+		b.add(h.Name, h.Linkname, h.Size, h.Mode, h.Uid, h.Gid, h.Typeflag)
 	}
-	for dir := range opaque {
-		entries = append(entries, Entry{Path: dir, Type: tar.TypeDir, Mode: fs.ModeDir | 0o755, Flags: Opaque | Implicit})
+	return b.index(), nil
+}
+
+// builder collects a layer's headers into an Index.
+type builder struct {
+	idx     Index
+	entries []Entry
+	opaque  map[string]bool
+}
+
+func newBuilder() *builder { return &builder{opaque: map[string]bool{}} }
+
+// add records one tar header.
+func (b *builder) add(name, link string, size, mode int64, uid, gid int, typ byte) {
+	p := cleanPath(name)
+	if p == "" {
+		return
 	}
-	idx.Entries = normalise(entries)
-	return idx, nil
+	b.idx.Size += size
+	dir := parent(p)
+	base := p
+	if dir != "" {
+		base = p[len(dir)+1:]
+	}
+	if base == opaqueMarker {
+		if dir != "" {
+			b.opaque[dir] = true
+		}
+		return
+	}
+	if typ == tar.TypeRegA {
+		typ = tar.TypeReg
+	}
+	e := Entry{Path: p, Link: link, Size: size, Mode: tarMode(mode, typ), UID: uint32(uid), GID: uint32(gid), Type: typ}
+	if strings.HasPrefix(base, whiteoutPrefix) {
+		if len(base) == len(whiteoutPrefix) {
+			return
+		}
+		e.Flags = Whiteout
+		if dir == "" {
+			e.Path = base[len(whiteoutPrefix):]
+		} else {
+			e.Path = dir + "/" + base[len(whiteoutPrefix):]
+		}
+	}
+	b.entries = append(b.entries, e)
+}
+
+func (b *builder) index() *Index {
+	for dir := range b.opaque {
+		b.entries = append(b.entries, Entry{Path: dir, Type: tar.TypeDir, Mode: fs.ModeDir | 0o755, Flags: Opaque | Implicit})
+	}
+	b.idx.Entries = normalise(b.entries)
+	return &b.idx
 }
 
 // normalise sorts entries into tree order, keeps one entry per path (the
@@ -181,18 +192,18 @@ func isClean(name string) bool {
 	return true
 }
 
-func headerMode(h *tar.Header) fs.FileMode {
-	m := fs.FileMode(h.Mode).Perm()
-	if h.Mode&04000 != 0 {
+func tarMode(mode int64, typ byte) fs.FileMode {
+	m := fs.FileMode(mode).Perm()
+	if mode&04000 != 0 {
 		m |= fs.ModeSetuid
 	}
-	if h.Mode&02000 != 0 {
+	if mode&02000 != 0 {
 		m |= fs.ModeSetgid
 	}
-	if h.Mode&01000 != 0 {
+	if mode&01000 != 0 {
 		m |= fs.ModeSticky
 	}
-	switch h.Typeflag {
+	switch typ {
 	case tar.TypeDir:
 		m |= fs.ModeDir
 	case tar.TypeSymlink:

@@ -3,9 +3,11 @@ package analyze
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	kgzip "github.com/klauspost/compress/gzip"
@@ -37,8 +39,7 @@ var (
 
 // openTar opens a layer's tar stream. The stored stream is preferred, then
 // decompressed here by its magic bytes (klauspost's gzip and zstd are much
-// faster than the standard library's); a plain tar that can seek is
-// returned seekable, so that file data is skipped rather than read.
+// faster than the standard library's).
 func openTar(l Layer) (io.Reader, func() error, error) {
 	var (
 		rc  io.ReadCloser
@@ -57,18 +58,6 @@ func openTar(l Layer) (io.Reader, func() error, error) {
 	}
 	if err != nil {
 		return nil, nil, err
-	}
-	if rs, ok := rc.(io.ReadSeeker); ok {
-		var magic [4]byte
-		n, _ := io.ReadFull(rs, magic[:])
-		if _, err := rs.Seek(0, io.SeekStart); err == nil {
-			if !bytes.HasPrefix(magic[:n], gzipMagic) && !bytes.HasPrefix(magic[:n], zstdMagic) {
-				return newSeekBuffer(rs), rc.Close, nil
-			}
-		} else {
-			rc.Close()
-			return nil, nil, err
-		}
 	}
 	br := bufio.NewReaderSize(rc, 256<<10)
 	magic, _ := br.Peek(4)
@@ -91,59 +80,54 @@ func openTar(l Layer) (io.Reader, func() error, error) {
 	return br, rc.Close, nil
 }
 
-// seekBuffer buffers reads of a seekable stream (tar headers are 512-byte
-// reads) and turns forward seeks past the buffer into real seeks.
-type seekBuffer struct {
-	rs   io.ReadSeeker
-	buf  []byte
-	r, w int
-	pos  int64 // offset of rs, just past buf[w-1]
-}
-
-func newSeekBuffer(rs io.ReadSeeker) *seekBuffer {
-	pos, _ := rs.Seek(0, io.SeekCurrent)
-	return &seekBuffer{rs: rs, buf: make([]byte, seekBufSize), pos: pos}
-}
-
-func (s *seekBuffer) Read(p []byte) (int, error) {
-	if s.r == s.w {
-		if len(p) >= len(s.buf) {
-			n, err := s.rs.Read(p)
-			s.pos += int64(n)
-			return n, err
-		}
-		n, err := s.rs.Read(s.buf)
-		s.pos += int64(n)
-		s.r, s.w = 0, n
-		if n == 0 {
-			return 0, err
-		}
+// plainTar returns the stored stream of a layer as an io.ReaderAt and its
+// size when it is an uncompressed tar that can be read at offsets (a file,
+// a section of a docker archive), for ScanTar.
+func plainTar(l Layer) (io.ReaderAt, int64, func() error, bool) {
+	rl, ok := l.(rawLayer)
+	if !ok {
+		return nil, 0, nil, false
 	}
-	n := copy(p, s.buf[s.r:s.w])
-	s.r += n
-	return n, nil
-}
-
-// Seek supports what archive/tar asks: io.SeekCurrent, forward.
-func (s *seekBuffer) Seek(off int64, whence int) (int64, error) {
-	if whence != io.SeekCurrent || off < 0 {
-		return 0, errors.New("seekBuffer: only forward relative seeks")
-	}
-	if off <= int64(s.w-s.r) {
-		s.r += int(off)
-		return s.pos - int64(s.w-s.r), nil
-	}
-	off -= int64(s.w - s.r)
-	s.r, s.w = 0, 0
-	pos, err := s.rs.Seek(off, io.SeekCurrent)
+	rc, err := rl.Compressed()
 	if err != nil {
+		return nil, 0, nil, false
+	}
+	var (
+		ra   io.ReaderAt
+		size int64
+	)
+	switch f := rc.(type) {
+	case sectionCloser:
+		ra, size = f, f.Size()
+	case *os.File:
+		st, err := f.Stat()
+		if err != nil || !st.Mode().IsRegular() {
+			rc.Close()
+			return nil, 0, nil, false
+		}
+		ra, size = f, st.Size()
+	default:
+		rc.Close()
+		return nil, 0, nil, false
+	}
+	var magic [4]byte
+	n, _ := ra.ReadAt(magic[:], 0)
+	if bytes.HasPrefix(magic[:n], gzipMagic) || bytes.HasPrefix(magic[:n], zstdMagic) {
+		rc.Close()
+		return nil, 0, nil, false
+	}
+	return ra, size, rc.Close, true
+}
+
+// contextReaderAt stops reads once the context is done.
+type contextReaderAt struct {
+	ctx context.Context
+	r   io.ReaderAt
+}
+
+func (c contextReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	if err := c.ctx.Err(); err != nil {
 		return 0, err
 	}
-	s.pos = pos
-	return pos, nil
+	return c.r.ReadAt(p, off)
 }
-
-// seekBufSize is small: after a header, archive/tar seeks to the last byte of
-// the file data and reads it, so a refill should hold that byte and the next
-// header and little of the data that follows.
-const seekBufSize = 4 << 10
