@@ -14,6 +14,7 @@ import (
 
 	"github.com/berth-dev/berth/engine/cli/format"
 	"github.com/berth-dev/berth/engine/container"
+	"github.com/berth-dev/berth/engine/volume"
 	"github.com/berth-dev/berth/layers"
 )
 
@@ -361,14 +362,59 @@ func systemDfCmd(opts *Options) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			pct := 0
-			if du.Size > 0 {
-				pct = int(du.Reclaimable * 100 / du.Size)
+			type dfRow struct{ Type, Total, Active, Size, Reclaimable string }
+			mk := func(typ string, total, active int, size, reclaimable int64) dfRow {
+				pct := int64(0)
+				if size > 0 {
+					pct = reclaimable * 100 / size
+				}
+				return dfRow{typ, fmt.Sprint(total), fmt.Sprint(active), format.Size(size), fmt.Sprintf("%s (%d%%)", format.Size(reclaimable), pct)}
 			}
+			rows := []any{mk("Images", du.Images, du.Active, du.Size, du.Reclaimable)}
+			cs, err := container.Open(filepath.Join(opts.Root, "containers"))
+			if err != nil {
+				return err
+			}
+			recs, err := cs.List()
+			if err != nil {
+				return err
+			}
+			active, used := 0, map[string]bool{}
+			for _, r := range recs {
+				if r.State.Status == container.Running || r.State.Status == container.Paused {
+					active++
+				}
+				for _, m := range r.Config.Mounts {
+					if m.Type == "volume" {
+						used[m.Source] = true
+					}
+				}
+			}
+			// A container's writable layer lives with its snapshot; its size is
+			// not counted here.
+			rows = append(rows, mk("Containers", len(recs), active, 0, 0))
+			vs, err := volume.Open(filepath.Join(opts.Root, "volumes"))
+			if err != nil {
+				return err
+			}
+			vols, err := vs.List()
+			if err != nil {
+				return err
+			}
+			var vsize, vfree int64
+			vactive := 0
+			for _, v := range vols {
+				n, _ := volume.Size(v.Mountpoint)
+				vsize += n
+				if used[v.Name] {
+					vactive++
+				} else {
+					vfree += n
+				}
+			}
+			rows = append(rows, mk("Local Volumes", len(vols), vactive, vsize, vfree))
 			t, _ := format.Parse("table {{.Type}}\t{{.Total}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}")
-			row := struct{ Type, Total, Active, Size, Reclaimable string }{"Images", fmt.Sprint(du.Images), fmt.Sprint(du.Active),
-				format.Size(du.Size), fmt.Sprintf("%s (%d%%)", format.Size(du.Reclaimable), pct)}
-			return t.Execute(cmd.OutOrStdout(), map[string]string{"Type": "TYPE", "Total": "TOTAL", "Active": "ACTIVE", "Size": "SIZE", "Reclaimable": "RECLAIMABLE"}, []any{row})
+			return t.Execute(cmd.OutOrStdout(), map[string]string{"Type": "TYPE", "Total": "TOTAL", "Active": "ACTIVE", "Size": "SIZE", "Reclaimable": "RECLAIMABLE"}, rows)
 		},
 	}
 }
