@@ -118,7 +118,22 @@ func (b *builder) index() *Index {
 // last in the tar; an explicit header wins over an implicit directory, whose
 // opaque mark it takes over) and adds the implicit parent directories.
 func normalise(entries []Entry) []Entry {
-	slices.SortStableFunc(entries, func(a, b Entry) int { return ComparePaths(a.Path, b.Path) })
+	// Sort a permutation (cheaper to move than entries), stable by position.
+	perm := make([]int32, len(entries))
+	for i := range perm {
+		perm[i] = int32(i)
+	}
+	slices.SortFunc(perm, func(a, b int32) int {
+		if c := ComparePaths(entries[a].Path, entries[b].Path); c != 0 {
+			return c
+		}
+		return int(a - b)
+	})
+	sorted := make([]Entry, len(entries))
+	for i, p := range perm {
+		sorted[i] = entries[p]
+	}
+	entries = sorted
 	out := make([]Entry, 0, len(entries)+len(entries)/8)
 	// chain holds the directories of out that are ancestors of the current entry.
 	var chain []string
