@@ -61,6 +61,11 @@ func Open(root string) (*Store, error) {
 		}
 	}
 	s := &Store{dir: dir}
+	il, err := s.ingestLock()
+	if err != nil {
+		return nil, err
+	}
+	il.unlock()
 	l, err := s.lock(true)
 	if err != nil {
 		return nil, err

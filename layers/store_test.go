@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 
@@ -353,5 +354,26 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestWriteRefusesLayerThatIsNotItsDiffID(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	img, _ := random.Image(2048, 1)
+	cf, _ := img.ConfigFile()
+	cf = cf.DeepCopy()
+	cf.RootFS.DiffIDs[0] = v1.Hash{Algorithm: "sha256", Hex: strings.Repeat("0", 64)}
+	bad, err := mutate.ConfigFile(img, cf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, s)
+	_, err = s.Write(ctx, bad, "bad")
+	if !errors.Is(err, ErrDigestMismatch) || !strings.Contains(err.Error(), strings.Repeat("0", 64)) {
+		t.Fatalf("a layer that does not match its diff ID: %v", err)
+	}
+	if after := snapshot(t, s); after != before {
+		t.Errorf("the refused write changed the store:\n%s", after)
 	}
 }
