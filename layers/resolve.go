@@ -27,7 +27,7 @@ func (s *Store) Image(ctx context.Context, ref string) (v1.Image, error) {
 	return s.image(desc)
 }
 
-// ImageID returns the image ID (config digest) of an index entry.
+// imageID returns the image ID (config digest) of an index entry.
 func (s *Store) imageID(d v1.Descriptor) (v1.Hash, error) {
 	if id, ok := d.Annotations[annotationID]; ok {
 		if h, err := v1.NewHash(id); err == nil {
