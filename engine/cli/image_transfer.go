@@ -171,11 +171,14 @@ func pullCmd(opts *Options) *cobra.Command {
 				return err
 			}
 			if !quiet {
-				if !strings.ContainsAny(strings.TrimPrefix(ref, strings.SplitN(ref, "/", 2)[0]), ":@") && !strings.Contains(ref, "@") {
+				if !strings.Contains(ref, "@") && strings.LastIndex(ref, ":") <= strings.LastIndex(ref, "/") {
 					fmt.Fprintln(out, "Using default tag: latest")
 				}
 				repo, tag := layers.SplitName(full)
-				fmt.Fprintf(out, "%s: Pulling from %s\n", tag, strings.TrimPrefix(strings.SplitN(repo, "/", 2)[1], ""))
+				if _, dg, ok := strings.Cut(full, "@"); ok {
+					tag = dg
+				}
+				fmt.Fprintf(out, "%s: Pulling from %s\n", tag, strings.SplitN(repo, "/", 2)[1])
 			}
 			ro := layers.RemoteOptions{Insecure: insecure}
 			if !quiet {
