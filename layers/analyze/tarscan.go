@@ -34,8 +34,11 @@ func ScanTar(r io.ReaderAt, size int64) (*Index, error) {
 		}
 		typ := hdr[156]
 		n, err := parseNumeric(hdr[124:136])
-		if err != nil || n < 0 {
+		if err != nil || n < 0 || (n > size && !headerOnly(typ)) {
 			return nil, fmt.Errorf("reading layer tar: header at offset %d: bad size", off)
+		}
+		if headerOnly(typ) && n > size {
+			n = 0 // never used to skip; keep the sum of sizes sane
 		}
 		data := off + 512
 		next := data + (n+511)&^511
@@ -94,7 +97,7 @@ func ScanTar(r io.ReaderAt, size int64) (*Index, error) {
 				link = v
 			}
 			if v, ok := pax["size"]; ok {
-				if n, err = strconv.ParseInt(v, 10, 64); err != nil || n < 0 {
+				if n, err = strconv.ParseInt(v, 10, 64); err != nil || n < 0 || n > size {
 					return nil, fmt.Errorf("reading layer tar: header at offset %d: bad PAX size", off)
 				}
 				next = data + (n+511)&^511

@@ -95,3 +95,26 @@ func TestScanTarMatchesArchiveTar(t *testing.T) {
 		scanBoth(t, format.String()+" garbled", bad)
 	}
 }
+
+// FuzzScanTar feeds ScanTar arbitrary bytes: it must not panic, and when
+// it and archive/tar both read a stream they must agree.
+func FuzzScanTar(f *testing.F) {
+	for _, l := range fixtureLayers {
+		var buf bytes.Buffer
+		WriteTar(&buf, l.Files)
+		f.Add(buf.Bytes())
+	}
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	tw.WriteHeader(&tar.Header{Name: strings.Repeat("x/", 80) + "f", Typeflag: tar.TypeReg, Size: 2, Format: tar.FormatGNU})
+	tw.Write([]byte("hi"))
+	tw.Close()
+	f.Add(buf.Bytes())
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		got, gerr := analyze.ScanTar(bytes.NewReader(raw), int64(len(raw)))
+		want, werr := analyze.IndexTar(bytes.NewReader(raw))
+		if gerr == nil && werr == nil && len(got.Entries) != len(want.Entries) {
+			t.Errorf("ScanTar found %d entries, archive/tar %d", len(got.Entries), len(want.Entries))
+		}
+	})
+}
