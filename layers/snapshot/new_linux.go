@@ -1,0 +1,46 @@
+package snapshot
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"golang.org/x/sys/unix"
+)
+
+// New returns the snapshotter for the berth root: overlay where overlayfs
+// can be mounted on the root's filesystem, copy otherwise. Snapshots live in
+// root/snapshots/<name>.
+func New(root string) (Snapshotter, error) {
+	base := filepath.Join(root, "snapshots")
+	if err := os.MkdirAll(base, 0o700); err != nil {
+		return nil, fmt.Errorf("opening snapshots: %w", err)
+	}
+	if OverlaySupported(base) {
+		return NewOverlay(filepath.Join(base, "overlay"))
+	}
+	return NewCopy(filepath.Join(base, "copy"))
+}
+
+// OverlaySupported mounts a small overlay in dir to see whether overlayfs
+// works on that filesystem (it does not, for instance, with an upper
+// directory on another overlay).
+func OverlaySupported(dir string) bool {
+	tmp, err := os.MkdirTemp(dir, ".overlay-check-")
+	if err != nil {
+		return false
+	}
+	defer os.RemoveAll(tmp)
+	for _, d := range []string{"lower", "upper", "work", "merged"} {
+		if os.Mkdir(filepath.Join(tmp, d), 0o755) != nil {
+			return false
+		}
+	}
+	opts := fmt.Sprintf("lowerdir=%s,upperdir=%s,workdir=%s", filepath.Join(tmp, "lower"), filepath.Join(tmp, "upper"), filepath.Join(tmp, "work"))
+	merged := filepath.Join(tmp, "merged")
+	if err := unix.Mount("overlay", merged, "overlay", 0, opts); err != nil {
+		return false
+	}
+	unix.Unmount(merged, unix.MNT_DETACH)
+	return true
+}

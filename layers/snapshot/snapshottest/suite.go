@@ -1,0 +1,282 @@
+// Package snapshottest is the conformance suite every snapshotter passes, in
+// the manner of containerd's: the same scenarios, run against each
+// implementation on a real filesystem with real mounts.
+package snapshottest
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/berth-dev/berth/layers/snapshot"
+)
+
+// File is one entry of a test layer; a name ending in "/" is a directory,
+// Link makes a symbolic link, and names with whiteout prefixes are whiteouts.
+type File struct {
+	Name, Body, Link string
+	Mode             int64
+	UID              int
+}
+
+// Layer builds an uncompressed layer from files.
+func Layer(t testing.TB, files ...File) v1.Layer {
+	t.Helper()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, f := range files {
+		h := &tar.Header{Name: f.Name, Mode: f.Mode, Uid: f.UID, ModTime: time.Unix(1600000000, 0), Format: tar.FormatPAX}
+		switch {
+		case strings.HasSuffix(f.Name, "/"):
+			h.Typeflag = tar.TypeDir
+		case f.Link != "":
+			h.Typeflag, h.Linkname = tar.TypeSymlink, f.Link
+		default:
+			h.Typeflag, h.Size = tar.TypeReg, int64(len(f.Body))
+		}
+		if h.Mode == 0 {
+			h.Mode = 0o644
+			if h.Typeflag == tar.TypeDir {
+				h.Mode = 0o755
+			}
+		}
+		tw.WriteHeader(h)
+		tw.Write([]byte(f.Body))
+	}
+	tw.Close()
+	data := buf.Bytes()
+	l, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// Suite runs the scenarios against the snapshotter newSnapshotter returns for a dir.
+func Suite(t *testing.T, newSnapshotter func(t *testing.T, dir string) snapshot.Snapshotter) {
+	scenarios := map[string]func(t *testing.T, sn snapshot.Snapshotter, root string){
+		"ChainThroughMount": chainThroughMount,
+		"DiffRoundTrip":     diffRoundTrip,
+		"SharedLayersOnce":  sharedLayersOnce,
+		"ConcurrentUnpack":  concurrentUnpack,
+		"RemoveRules":       removeRules,
+		"OwnersAndModes":    ownersAndModes,
+	}
+	names := make([]string, 0, len(scenarios))
+	for n := range scenarios {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		t.Run(n, func(t *testing.T) {
+			root := t.TempDir()
+			scenarios[n](t, newSnapshotter(t, filepath.Join(root, "sn")), root)
+		})
+	}
+}
+
+// mount mounts an active snapshot and unmounts it at the end of the test.
+func mount(t *testing.T, mounts []snapshot.Mount, root string) string {
+	t.Helper()
+	target, _ := os.MkdirTemp(root, "rootfs-")
+	if err := snapshot.MountAll(mounts, target); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { snapshot.UnmountAll(target) })
+	return target
+}
+
+func read(t *testing.T, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return "<" + err.Error() + ">"
+	}
+	return string(b)
+}
+
+func chainThroughMount(t *testing.T, sn snapshot.Snapshotter, root string) {
+	ctx := context.Background()
+	layers := []v1.Layer{
+		Layer(t, File{Name: "etc/"}, File{Name: "etc/a", Body: "a1"}, File{Name: "etc/b", Body: "b1"},
+			File{Name: "opt/"}, File{Name: "opt/old", Body: "old"}, File{Name: "bin/sh", Link: "busybox"}),
+		Layer(t, File{Name: "etc/a", Body: "a2"}, File{Name: "etc/.wh.b"}, File{Name: "opt/"}, File{Name: "opt/.wh..wh..opq"},
+			File{Name: "opt/new", Body: "new"}),
+	}
+	top, err := snapshot.Unpack(ctx, sn, filepath.Join(root, "locks"), layers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mounts, err := sn.Prepare(ctx, "c1", top)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := mount(t, mounts, root)
+	if got := read(t, filepath.Join(fs, "etc/a")); got != "a2" {
+		t.Errorf("etc/a = %q, want the upper layer's a2", got)
+	}
+	for _, gone := range []string{"etc/b", "opt/old"} {
+		if _, err := os.Lstat(filepath.Join(fs, gone)); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s should be hidden by a whiteout: %v", gone, err)
+		}
+	}
+	if got := read(t, filepath.Join(fs, "opt/new")); got != "new" {
+		t.Errorf("opt/new = %q", got)
+	}
+	if l, _ := os.Readlink(filepath.Join(fs, "bin/sh")); l != "busybox" {
+		t.Errorf("bin/sh -> %q", l)
+	}
+	// Writes go to the container's own snapshot only.
+	os.WriteFile(filepath.Join(fs, "etc/a"), []byte("mine"), 0o644)
+	m2, err := sn.Prepare(ctx, "c2", top)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := read(t, filepath.Join(mount(t, m2, root), "etc/a")); got != "a2" {
+		t.Errorf("a sibling container sees %q: writes leaked into the shared layers", got)
+	}
+}
+
+func diffRoundTrip(t *testing.T, sn snapshot.Snapshotter, root string) {
+	ctx := context.Background()
+	base := Layer(t, File{Name: "keep", Body: "k"}, File{Name: "gone", Body: "g"}, File{Name: "d/"}, File{Name: "d/x", Body: "x"})
+	top, err := snapshot.Unpack(ctx, sn, filepath.Join(root, "locks"), []v1.Layer{base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mounts, _ := sn.Prepare(ctx, "work", top)
+	fs := mount(t, mounts, root)
+	os.Remove(filepath.Join(fs, "gone"))
+	os.RemoveAll(filepath.Join(fs, "d"))
+	os.WriteFile(filepath.Join(fs, "added"), []byte("new"), 0o600)
+	snapshot.UnmountAll(fs)
+	var layer bytes.Buffer
+	if err := sn.Diff(ctx, "work", &layer); err != nil {
+		t.Fatal(err)
+	}
+	data := layer.Bytes()
+	diff, _ := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil })
+	top2, err := snapshot.Unpack(ctx, sn, filepath.Join(root, "locks"), []v1.Layer{base, diff})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m2, _ := sn.Prepare(ctx, "check", top2)
+	fs2 := mount(t, m2, root)
+	var names []string
+	ents, _ := os.ReadDir(fs2)
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	if strings.Join(names, ",") != "added,keep" || read(t, filepath.Join(fs2, "added")) != "new" {
+		t.Fatalf("base + diff holds %v", names)
+	}
+}
+
+func sharedLayersOnce(t *testing.T, sn snapshot.Snapshotter, root string) {
+	ctx := context.Background()
+	common := Layer(t, File{Name: "base", Body: "shared"})
+	a := Layer(t, File{Name: "a", Body: "a"})
+	b := Layer(t, File{Name: "b", Body: "b"})
+	if _, err := snapshot.Unpack(ctx, sn, filepath.Join(root, "locks"), []v1.Layer{common, a}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := snapshot.Unpack(ctx, sn, filepath.Join(root, "locks"), []v1.Layer{common, b}); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	sn.Walk(ctx, func(snapshot.Info) error { n++; return nil })
+	if n != 3 {
+		t.Fatalf("%d snapshots for two images sharing a base layer, want 3", n)
+	}
+}
+
+func concurrentUnpack(t *testing.T, sn snapshot.Snapshotter, root string) {
+	ctx := context.Background()
+	layers := []v1.Layer{Layer(t, File{Name: "one", Body: "1"}), Layer(t, File{Name: "two", Body: "2"})}
+	var wg sync.WaitGroup
+	errs := make(chan error, 6)
+	for i := 0; i < 6; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := snapshot.Unpack(ctx, sn, filepath.Join(root, "locks"), layers)
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	n := 0
+	sn.Walk(ctx, func(in snapshot.Info) error {
+		if in.Kind != snapshot.Committed {
+			t.Errorf("left an active snapshot %s", in.Key)
+		}
+		n++
+		return nil
+	})
+	if n != 2 {
+		t.Fatalf("%d snapshots after concurrent unpacks, want 2", n)
+	}
+}
+
+func removeRules(t *testing.T, sn snapshot.Snapshotter, root string) {
+	ctx := context.Background()
+	top, _ := snapshot.Unpack(ctx, sn, filepath.Join(root, "locks"), []v1.Layer{Layer(t, File{Name: "f", Body: "x"})})
+	if _, err := sn.Prepare(ctx, "c", top); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sn.Prepare(ctx, "c", top); !errors.Is(err, snapshot.ErrExists) {
+		t.Errorf("second prepare of c: %v", err)
+	}
+	if err := sn.Remove(ctx, top); !errors.Is(err, snapshot.ErrHasChildren) {
+		t.Errorf("removing a layer a container stands on: %v", err)
+	}
+	if _, err := sn.Prepare(ctx, "d", "sha256:missing"); !errors.Is(err, snapshot.ErrNotFound) {
+		t.Errorf("prepare on a missing parent: %v", err)
+	}
+	if err := sn.Remove(ctx, "c"); err != nil {
+		t.Fatal(err)
+	}
+	if err := sn.Remove(ctx, top); err != nil {
+		t.Fatal(err)
+	}
+	if err := sn.Remove(ctx, top); !errors.Is(err, snapshot.ErrNotFound) {
+		t.Errorf("removing twice: %v", err)
+	}
+}
+
+func ownersAndModes(t *testing.T, sn snapshot.Snapshotter, root string) {
+	ctx := context.Background()
+	top, err := snapshot.Unpack(ctx, sn, filepath.Join(root, "locks"), []v1.Layer{
+		Layer(t, File{Name: "home/"}, File{Name: "home/u/", Mode: 0o700, UID: 1000}, File{Name: "bin/"}, File{Name: "bin/su", Body: "s", Mode: 0o4755})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mounts, _ := sn.Prepare(ctx, "c", top)
+	fs := mount(t, mounts, root)
+	fi, err := os.Stat(filepath.Join(fs, "home/u"))
+	if err != nil || fi.Mode().Perm() != 0o700 || fi.Sys().(*syscall.Stat_t).Uid != 1000 {
+		t.Errorf("home/u: %v %v", fi, err)
+	}
+	fi, err = os.Stat(filepath.Join(fs, "bin/su"))
+	if err != nil || fi.Mode()&os.ModeSetuid == 0 {
+		t.Errorf("bin/su lost its setuid bit: %v %v", fi, err)
+	}
+}
