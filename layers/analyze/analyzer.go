@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -20,7 +21,7 @@ type Analyzer struct {
 
 // New returns an analyzer that caches layer indexes under <root>/analysis.
 func New(root string) *Analyzer {
-	return &Analyzer{Cache: NewCache(root + "/analysis")}
+	return &Analyzer{Cache: NewCache(filepath.Join(root, "analysis"))}
 }
 
 // Index returns the index of one layer: from the cache if it is there,

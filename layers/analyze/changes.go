@@ -120,7 +120,7 @@ func (r *Result) merged(n int) []Entry {
 // removed relative to the layers below it. A removed directory is listed
 // with everything that was below it.
 func (r *Result) Changes(i int) []Change {
-	var out []Change
+	out := make([]Change, 0, len(r.indexes[i].Entries))
 	overlay(r.merged(i), r.indexes[i].Entries, func(e *Entry, kind ChangeKind) {
 		if kind != Unmodified {
 			out = append(out, Change{Kind: kind, Entry: *e})

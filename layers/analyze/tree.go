@@ -32,9 +32,10 @@ type Node struct {
 
 // Tree builds the merged tree of the image up to and including layer i.
 func (r *Result) Tree(i int) *Tree {
-	t := &Tree{}
+	lower := r.merged(i)
+	t := &Tree{Nodes: make([]Node, 0, len(lower)+len(r.indexes[i].Entries))}
 	var chain []int32
-	overlay(r.merged(i), r.indexes[i].Entries, func(e *Entry, kind ChangeKind) {
+	overlay(lower, r.indexes[i].Entries, func(e *Entry, kind ChangeKind) {
 		n := Node{Entry: *e, Diff: kind, Parent: -1}
 		n.Flags &^= Whiteout
 		for len(chain) > 0 && !isUnder(e.Path, t.Nodes[chain[len(chain)-1]].Path) {
