@@ -3,7 +3,6 @@ package builder
 import (
 	"archive/tar"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -12,17 +11,17 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 	"time"
 
-	securejoin "github.com/cyphar/filepath-securejoin"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-dev/berth/layers/archive"
 )
 
 // unpackLayers writes layers, in order, into dir: the root filesystem a RUN
-// step runs in. Every path is resolved inside dir (symlinks included), so a
-// layer can never write outside it.
+// step runs in, flattened with whiteouts applied. layers/archive's extractor
+// keeps every entry inside dir, however hostile the layer.
 func unpackLayers(ctx context.Context, layers []v1.Layer, dir string) error {
 	for _, l := range layers {
 		if err := ctx.Err(); err != nil {
@@ -32,137 +31,13 @@ func unpackLayers(ctx context.Context, layers []v1.Layer, dir string) error {
 		if err != nil {
 			return fmt.Errorf("opening layer: %w", err)
 		}
-		err = unpackTar(rc, dir)
+		_, err = archive.Unpack(ctx, rc, dir, archive.Options{Whiteouts: archive.ApplyWhiteouts})
 		rc.Close()
 		if err != nil {
-			return err
+			return fmt.Errorf("unpacking the step's rootfs: %w", err)
 		}
 	}
 	return nil
-}
-
-func unpackTar(r io.Reader, dir string) error {
-	tr := tar.NewReader(r)
-	type dirTime struct {
-		path string
-		t    time.Time
-	}
-	var dirTimes []dirTime
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return fmt.Errorf("reading layer: %w", err)
-		}
-		name := cleanRel(h.Name)
-		if name == "" {
-			continue
-		}
-		parentRel, base := path.Split(name)
-		parent, err := securejoin.SecureJoin(dir, parentRel)
-		if err != nil {
-			return fmt.Errorf("unpacking %s: %w", name, err)
-		}
-		if err := os.MkdirAll(parent, 0o755); err != nil {
-			return fmt.Errorf("unpacking %s: %w", name, err)
-		}
-		if base == ".wh..wh..opq" {
-			ents, _ := os.ReadDir(parent)
-			for _, e := range ents {
-				os.RemoveAll(filepath.Join(parent, e.Name()))
-			}
-			continue
-		}
-		if victim, ok := strings.CutPrefix(base, ".wh."); ok {
-			os.RemoveAll(filepath.Join(parent, victim))
-			continue
-		}
-		target := filepath.Join(parent, base)
-		if fi, err := os.Lstat(target); err == nil && !(fi.IsDir() && h.Typeflag == tar.TypeDir) {
-			if err := os.RemoveAll(target); err != nil {
-				return fmt.Errorf("unpacking %s: %w", name, err)
-			}
-		}
-		switch h.Typeflag {
-		case tar.TypeDir:
-			if err := os.Mkdir(target, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
-				return fmt.Errorf("unpacking %s: %w", name, err)
-			}
-			dirTimes = append(dirTimes, dirTime{target, h.ModTime})
-		case tar.TypeReg, tar.TypeRegA:
-			f, err := os.OpenFile(target, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o600)
-			if err != nil {
-				return fmt.Errorf("unpacking %s: %w", name, err)
-			}
-			_, err = io.Copy(f, tr)
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
-				return fmt.Errorf("unpacking %s: %w", name, err)
-			}
-		case tar.TypeSymlink:
-			if err := os.Symlink(h.Linkname, target); err != nil {
-				return fmt.Errorf("unpacking %s: %w", name, err)
-			}
-		case tar.TypeLink:
-			src, err := securejoin.SecureJoin(dir, cleanRel(h.Linkname))
-			if err != nil {
-				return fmt.Errorf("unpacking %s: %w", name, err)
-			}
-			if err := os.Link(src, target); err != nil {
-				return fmt.Errorf("unpacking hard link %s: %w", name, err)
-			}
-			continue
-		case tar.TypeFifo:
-			if err := unix.Mkfifo(target, uint32(h.Mode&0o7777)); err != nil {
-				return fmt.Errorf("unpacking %s: %w", name, err)
-			}
-		case tar.TypeChar, tar.TypeBlock:
-			mode := uint32(h.Mode & 0o7777)
-			if h.Typeflag == tar.TypeChar {
-				mode |= unix.S_IFCHR
-			} else {
-				mode |= unix.S_IFBLK
-			}
-			if err := unix.Mknod(target, mode, int(unix.Mkdev(uint32(h.Devmajor), uint32(h.Devminor)))); err != nil {
-				return fmt.Errorf("unpacking %s: %w", name, err)
-			}
-		default:
-			continue
-		}
-		if err := os.Lchown(target, h.Uid, h.Gid); err != nil {
-			return fmt.Errorf("unpacking %s: %w", name, err)
-		}
-		if h.Typeflag != tar.TypeSymlink {
-			if err := os.Chmod(target, fs.FileMode(h.Mode&0o777)|modeBits(h.Mode)); err != nil {
-				return fmt.Errorf("unpacking %s: %w", name, err)
-			}
-			if h.Typeflag != tar.TypeDir {
-				os.Chtimes(target, h.ModTime, h.ModTime)
-			}
-		}
-	}
-	for i := len(dirTimes) - 1; i >= 0; i-- {
-		os.Chtimes(dirTimes[i].path, dirTimes[i].t, dirTimes[i].t)
-	}
-	return nil
-}
-
-func modeBits(m int64) fs.FileMode {
-	var out fs.FileMode
-	if m&0o4000 != 0 {
-		out |= fs.ModeSetuid
-	}
-	if m&0o2000 != 0 {
-		out |= fs.ModeSetgid
-	}
-	if m&0o1000 != 0 {
-		out |= fs.ModeSticky
-	}
-	return out
 }
 
 // fileState is what a RUN step's diff compares: a file changed when any of

@@ -3,11 +3,25 @@ package builder
 import (
 	"archive/tar"
 	"bytes"
+	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
 	"testing"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
 )
+
+func tarLayer(t *testing.T, data []byte) v1.Layer {
+	t.Helper()
+	l, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
 
 func tarOf(t *testing.T, hdrs ...tar.Header) []byte {
 	t.Helper()
@@ -38,34 +52,26 @@ func TestUnpackStaysInside(t *testing.T) {
 	if err := os.WriteFile(victim, []byte("safe"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	root := filepath.Join(t.TempDir(), "rootfs")
-	os.Mkdir(root, 0o755)
-	layer := tarOf(t,
-		tar.Header{Name: "../../escape", Typeflag: tar.TypeReg, Mode: 0o644},
-		tar.Header{Name: "up", Typeflag: tar.TypeSymlink, Linkname: outside},
-		tar.Header{Name: "up/victim", Typeflag: tar.TypeReg, Mode: 0o644},
-		tar.Header{Name: "root", Typeflag: tar.TypeSymlink, Linkname: "/"},
-		tar.Header{Name: "root/tmp/x", Typeflag: tar.TypeReg, Mode: 0o644},
-		tar.Header{Name: "hard", Typeflag: tar.TypeLink, Linkname: "../../../" + victim},
-	)
-	err := unpackTar(bytes.NewReader(layer), root)
-	if data, _ := os.ReadFile(victim); string(data) != "safe" {
-		t.Fatalf("the host file was overwritten: %q", data)
-	}
-	if _, err := os.Stat(filepath.Join(filepath.Dir(root), "escape")); err == nil {
-		t.Fatal("../../escape landed outside the rootfs")
-	}
-	if err == nil {
-		// The hard link may only have been made to a file inside the rootfs.
-		if fi, err := os.Stat(filepath.Join(root, "hard")); err == nil {
-			vi, _ := os.Stat(victim)
-			if os.SameFile(fi, vi) {
-				t.Fatal("a hard link reached a host file")
+	for name, hdrs := range map[string][]tar.Header{
+		"dotdot":  {{Name: "../../escape", Typeflag: tar.TypeReg, Mode: 0o644}},
+		"symlink": {{Name: "up", Typeflag: tar.TypeSymlink, Linkname: outside}, {Name: "up/victim", Typeflag: tar.TypeReg, Mode: 0o644}},
+		"to root": {{Name: "root", Typeflag: tar.TypeSymlink, Linkname: "/"}, {Name: "root" + victim, Typeflag: tar.TypeReg, Mode: 0o644}},
+		"hard":    {{Name: "hard", Typeflag: tar.TypeLink, Linkname: "../../../" + victim}},
+	} {
+		root := filepath.Join(t.TempDir(), "rootfs")
+		os.Mkdir(root, 0o755)
+		err := unpackLayers(context.Background(), []v1.Layer{tarLayer(t, tarOf(t, hdrs...))}, root)
+		if data, _ := os.ReadFile(victim); string(data) != "safe" {
+			t.Fatalf("%s: the host file was overwritten: %q", name, data)
+		}
+		if _, err := os.Stat(filepath.Join(filepath.Dir(root), "escape")); err == nil {
+			t.Fatalf("%s: ../../escape landed outside the rootfs", name)
+		}
+		if fi, serr := os.Stat(filepath.Join(root, "hard")); err == nil && serr == nil {
+			if vi, _ := os.Stat(victim); os.SameFile(fi, vi) {
+				t.Fatalf("%s: a hard link reached a host file", name)
 			}
 		}
-	}
-	if data, _ := os.ReadFile(filepath.Join(root, "tmp/x")); string(data) != "root/tmp/x" {
-		t.Errorf("a write through a link to / should land at the rootfs's /tmp/x, got %q", data)
 	}
 }
 
