@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"io"
 	"errors"
 	"fmt"
 	"os"
@@ -20,12 +21,16 @@ type Images interface {
 }
 
 // Snapshots give each container its own writable root filesystem on top of
-// its image's layers (layers/snapshot behind a small adapter).
+// its image's layers (layers/snapshot behind SnapshotStore).
 type Snapshots interface {
 	// Create makes the container's writable snapshot on the image's layers.
 	Create(ctx context.Context, key string, img v1.Image) error
 	// Remove deletes it, with everything the container wrote.
 	Remove(ctx context.Context, key string) error
+	// Mount mounts the container's snapshot at target.
+	Mount(ctx context.Context, key, target string) error
+	// Diff writes the container's changes as a layer tar.
+	Diff(ctx context.Context, key string, w io.Writer) error
 }
 
 // Engine is berth's container engine over one root directory. Any number of

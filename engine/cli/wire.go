@@ -10,8 +10,8 @@ import (
 )
 
 // wireEngine fills in the parts of the engine that live in other packages:
-// the image store now; the snapshotter, the runtime behind the supervisors
-// and the network as those parts land.
+// the image store and the snapshotter now; the runtime behind the
+// supervisors and the network as those parts land.
 func wireEngine(ctx context.Context, e *engine.Engine, opts *Options) error {
 	store, err := layers.Open(opts.Root)
 	if err != nil {
@@ -19,5 +19,10 @@ func wireEngine(ctx context.Context, e *engine.Engine, opts *Options) error {
 	}
 	store.InUse = func(id v1.Hash) (bool, error) { return e.ImageInUse(id) }
 	e.Images = store
+	snaps, err := engine.NewSnapshotStore(opts.Root)
+	if err != nil {
+		return err
+	}
+	e.Snapshots = snaps
 	return nil
 }

@@ -1,0 +1,174 @@
+package engine
+
+import (
+	"archive/tar"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"strings"
+	"syscall"
+
+	securejoin "github.com/cyphar/filepath-securejoin"
+
+	"github.com/berth-dev/berth/engine/container"
+	"github.com/berth-dev/berth/layers/archive"
+	"github.com/berth-dev/berth/layers/snapshot"
+)
+
+// CopyFrom writes the file or directory at src in the container's root
+// filesystem to w as a tar stream whose entries start with src's base name.
+// Paths are resolved inside the rootfs (an os.Root), so a link in the
+// container cannot lead the copy to the host's files (CVE-2018-15664).
+func (e *Engine) CopyFrom(ctx context.Context, ref, src string, w io.Writer) error {
+	return e.withRootfs(ctx, ref, func(rootfs string) error {
+		root, err := os.OpenRoot(rootfs)
+		if err != nil {
+			return err
+		}
+		defer root.Close()
+		return TarPath(ctx, w, root, strings.TrimPrefix(path.Clean("/"+src), "/"))
+	})
+}
+
+// CopyTo unpacks the tar stream r into the directory dst in the container's
+// root filesystem. A running container is paused meanwhile, so nothing in it
+// can swap a link under the copy.
+func (e *Engine) CopyTo(ctx context.Context, ref, dst string, r io.Reader, keepOwners bool) error {
+	return e.withRootfs(ctx, ref, func(rootfs string) error {
+		dir, err := securejoin.SecureJoin(rootfs, dst)
+		if err != nil {
+			return err
+		}
+		fi, err := os.Lstat(dir)
+		if err != nil {
+			return fmt.Errorf("copying into %s: %w", dst, err)
+		}
+		if !fi.IsDir() {
+			return fmt.Errorf("copying into %s: not a directory", dst)
+		}
+		_, err = archive.Unpack(ctx, r, dir, archive.Options{NoChown: !keepOwners})
+		return err
+	})
+}
+
+// withRootfs calls fn with the container's root filesystem mounted: where
+// its supervisor mounted it while it runs (the container paused meanwhile),
+// or on a mount of its own that is undone afterwards.
+func (e *Engine) withRootfs(ctx context.Context, ref string, fn func(rootfs string) error) error {
+	rec, err := e.Containers.Get(ref)
+	if err != nil {
+		return err
+	}
+	if isRunning(rec.State.Status) && rec.Rootfs != "" {
+		if rec.State.Status == container.Running {
+			if err := e.Pause(ctx, rec.ID); err == nil {
+				defer e.Unpause(context.WithoutCancel(ctx), rec.ID)
+			}
+		}
+		return fn(rec.Rootfs)
+	}
+	mnt, err := os.MkdirTemp(e.Containers.Dir(rec.ID), ".mnt-")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(mnt)
+	if err := e.Snapshots.Mount(ctx, rec.ID, mnt); err != nil {
+		return fmt.Errorf("mounting the root filesystem of %s: %w", rec.Name, err)
+	}
+	defer snapshot.UnmountAll(mnt)
+	return fn(mnt)
+}
+
+// TarPath writes name (a clean path relative to root; "" or "." for root
+// itself) and, for a directory, everything below it, as a tar stream whose
+// entries start with name's base. Links are written as links, never followed.
+func TarPath(ctx context.Context, w io.Writer, root *os.Root, name string) error {
+	if name == "" {
+		name = "."
+	}
+	fi, err := root.Lstat(name)
+	if err != nil {
+		return fmt.Errorf("%s: %w", "/"+name, errNoSuchPath(err))
+	}
+	tw := tar.NewWriter(w)
+	prefix := path.Base(name)
+	if name == "." {
+		prefix = "."
+	}
+	add := func(rel string, fi fs.FileInfo) error {
+		full := path.Join(name, rel)
+		link := ""
+		if fi.Mode()&fs.ModeSymlink != 0 {
+			if link, err = root.Readlink(full); err != nil {
+				return err
+			}
+		}
+		h, err := tar.FileInfoHeader(fi, link)
+		if err != nil {
+			return err
+		}
+		h.Name = path.Join(prefix, rel)
+		if fi.IsDir() {
+			h.Name += "/"
+		}
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+			h.Uid, h.Gid = int(st.Uid), int(st.Gid)
+		}
+		h.Uname, h.Gname, h.Format = "", "", tar.FormatPAX
+		if err := tw.WriteHeader(h); err != nil {
+			return err
+		}
+		if !fi.Mode().IsRegular() {
+			return nil
+		}
+		f, err := root.OpenFile(full, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		_, err = io.Copy(tw, io.LimitReader(f, h.Size))
+		return err
+	}
+	if !fi.IsDir() {
+		if err := add("", fi); err != nil {
+			return err
+		}
+		return tw.Close()
+	}
+	sub, err := root.OpenRoot(name)
+	if err != nil {
+		return err
+	}
+	defer sub.Close()
+	err = fs.WalkDir(sub.FS(), ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		info, err := sub.Lstat(p)
+		if err != nil {
+			return err
+		}
+		if p == "." {
+			p = ""
+		}
+		return add(p, info)
+	})
+	if err != nil {
+		return err
+	}
+	return tw.Close()
+}
+
+func errNoSuchPath(err error) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		return errors.New("no such file or directory")
+	}
+	return err
+}

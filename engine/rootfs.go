@@ -1,0 +1,75 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/berth-dev/berth/layers/snapshot"
+)
+
+// SnapshotStore gives containers their root filesystems from a snapshotter:
+// an image's layers unpacked once each, and an active snapshot per
+// container on top of them.
+type SnapshotStore struct {
+	SN      snapshot.Snapshotter
+	LockDir string
+}
+
+var _ Snapshots = (*SnapshotStore)(nil)
+
+// NewSnapshotStore opens the snapshotter under the berth root (overlay where
+// it can be mounted, copy otherwise).
+func NewSnapshotStore(root string) (*SnapshotStore, error) {
+	sn, err := snapshot.New(root)
+	if err != nil {
+		return nil, err
+	}
+	return &SnapshotStore{SN: sn, LockDir: filepath.Join(root, "snapshots", "locks")}, nil
+}
+
+// Create unpacks the image's layers that are missing and makes the
+// container's own snapshot on top of them.
+func (s *SnapshotStore) Create(ctx context.Context, key string, img v1.Image) error {
+	layers, err := img.Layers()
+	if err != nil {
+		return fmt.Errorf("reading image layers: %w", err)
+	}
+	top, err := snapshot.Unpack(ctx, s.SN, s.LockDir, layers)
+	if err != nil {
+		return err
+	}
+	_, err = s.SN.Prepare(ctx, key, top)
+	return err
+}
+
+// Remove deletes the container's snapshot; one already gone is no error.
+func (s *SnapshotStore) Remove(ctx context.Context, key string) error {
+	err := s.SN.Remove(ctx, key)
+	if errors.Is(err, snapshot.ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+// Mount mounts the container's snapshot at target.
+func (s *SnapshotStore) Mount(ctx context.Context, key, target string) error {
+	mounts, err := s.SN.Mounts(ctx, key)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(target, 0o755); err != nil {
+		return err
+	}
+	return snapshot.MountAll(mounts, target)
+}
+
+// Diff writes the container's changes as a layer tar.
+func (s *SnapshotStore) Diff(ctx context.Context, key string, w io.Writer) error {
+	return s.SN.Diff(ctx, key, w)
+}
