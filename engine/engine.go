@@ -103,6 +103,10 @@ func (e *Engine) volumeUsers(name string) ([]string, error) {
 	return users, nil
 }
 
+// ErrNoRuntime is returned when starting a container in an engine that has
+// no container runtime wired in.
+var ErrNoRuntime = errors.New("this berth has no container runtime to start containers with")
+
 // ErrRunning is returned when an operation needs a stopped container.
 var ErrRunning = errors.New("container is running")
 

@@ -114,6 +114,9 @@ func (e *Engine) Start(ctx context.Context, ref string, waitAttach bool) error {
 	if supervisor.Alive(e.Containers.Dir(id)) {
 		return nil
 	}
+	if e.Supervise == nil {
+		return ErrNoRuntime
+	}
 	if _, err := e.Containers.Update(id, func(r *container.Record) error {
 		r.State.StoppedByUser = false
 		r.State.Error = ""

@@ -2,8 +2,11 @@ package cli
 
 import (
 	"os"
+	"os/exec"
+	"strings"
 	"testing"
 
+	"github.com/berth-dev/berth/layers/layertest"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -15,6 +18,14 @@ func TestMain(m *testing.M) {
 	})
 }
 
+func busyboxApplets(t testscript.T) []string {
+	out, err := exec.Command(layertest.BusyboxPath, "--list").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Fields(string(out))
+}
+
 // TestScripts runs the scenarios in testdata/script, one txtar file each,
 // each with a throw-away berth root in $BERTH_ROOT.
 func TestScripts(t *testing.T) {
@@ -22,7 +33,13 @@ func TestScripts(t *testing.T) {
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("BERTH_ROOT", env.WorkDir+"/root")
-			return nil
+			// busybox.tar: a base image's rootfs, for `berth import`.
+			f, err := os.Create(env.WorkDir + "/busybox.tar")
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			return layertest.WriteTar(f, busyboxApplets(env.T()))
 		},
 	})
 }
