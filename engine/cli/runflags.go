@@ -13,7 +13,7 @@ import (
 // runFlags are the flags `run` and `create` share, as docker names them.
 type runFlags struct {
 	name, workdir, user, hostname, entrypoint, memory, cpus, cpuset, network, restart, stopSignal string
-	env, envFiles, volumes, mounts, tmpfs, labels, ports, aliases, capAdd, capDrop, securityOpt    []string
+	env, envFiles, volumes, mounts, tmpfs, labels, ports, aliases, capAdd, capDrop, securityOpt   []string
 	tty, interactive, rm, init, readOnly, privileged, publishAll, noHealthcheck                   bool
 	pidsLimit                                                                                     int64
 	stopTimeout                                                                                   int
