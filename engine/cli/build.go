@@ -162,6 +162,7 @@ func runBuild(cmd *cobra.Command, opts *Options, f *buildFlags, contextArg strin
 		return &ExitError{Code: 1, Err: err}
 	}
 	id := res.ID.String()
+	imageEvent(opts, "build", id, strings.Join(bo.Tags, ","))
 	if f.iidfile != "" {
 		if err := os.WriteFile(f.iidfile, []byte(id), 0o644); err != nil {
 			return fmt.Errorf("writing --iidfile: %w", err)

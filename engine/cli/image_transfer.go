@@ -48,6 +48,7 @@ func importCmd(opts *Options) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			imageEvent(opts, "import", id.String(), ref)
 			fmt.Fprintln(cmd.OutOrStdout(), id)
 			return nil
 		},
@@ -94,6 +95,7 @@ func loadCmd(opts *Options) *cobra.Command {
 			}
 			for _, l := range lines {
 				fmt.Fprintln(cmd.OutOrStdout(), l)
+				imageEvent(opts, "load", "", strings.TrimPrefix(strings.TrimPrefix(l, "Loaded image: "), "Loaded image ID: "))
 			}
 			return nil
 		},
@@ -188,9 +190,11 @@ func pullCmd(opts *Options) *cobra.Command {
 					}
 				}
 			}
-			if _, err := s.Pull(cmd.Context(), ref, ro); err != nil {
+			pulled, err := s.Pull(cmd.Context(), ref, ro)
+			if err != nil {
 				return err
 			}
+			imageEvent(opts, "pull", pulled.String(), ref)
 			img, err := s.Image(cmd.Context(), ref)
 			if err != nil {
 				return err
@@ -237,6 +241,7 @@ func pushCmd(opts *Options) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			imageEvent(opts, "push", d.String(), args[0])
 			raw, _ := img.RawManifest()
 			fmt.Fprintf(out, "%s: digest: %s size: %d\n", tag, d, len(raw))
 			return nil

@@ -12,6 +12,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/spf13/cobra"
 
+	"github.com/berth-dev/berth/engine"
 	"github.com/berth-dev/berth/engine/cli/format"
 	"github.com/berth-dev/berth/engine/container"
 	"github.com/berth-dev/berth/engine/volume"
@@ -25,22 +26,11 @@ func openImages(opts *Options) (*layers.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.InUse = func(id v1.Hash) (bool, error) {
-		cs, err := container.Open(filepath.Join(opts.Root, "containers"))
-		if err != nil {
-			return false, err
-		}
-		recs, err := cs.List()
-		if err != nil {
-			return false, err
-		}
-		for _, r := range recs {
-			if r.ImageID == id.String() || r.ImageID == id.Hex {
-				return true, nil
-			}
-		}
-		return false, nil
+	e, err := engine.Open(opts.Root)
+	if err != nil {
+		return nil, err
 	}
+	s.InUse = e.ImageInUse
 	return s, nil
 }
 
@@ -192,7 +182,11 @@ func tagCmd(opts *Options, use string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return imageErr(s.Tag(cmd.Context(), args[0], args[1]))
+			if err := s.Tag(cmd.Context(), args[0], args[1]); err != nil {
+				return imageErr(err)
+			}
+			imageEvent(opts, "tag", args[0], args[1])
+			return nil
 		},
 	}
 }
@@ -211,10 +205,17 @@ func rmiCmd(opts *Options, use string, aliases ...string) *cobra.Command {
 			}
 			var failed error
 			for _, a := range args {
+				id := ""
+				if img, err := s.Image(cmd.Context(), a); err == nil {
+					if h, err := img.ConfigName(); err == nil {
+						id = h.String()
+					}
+				}
 				lines, err := s.Remove(cmd.Context(), a, force)
 				for _, l := range lines {
 					fmt.Fprintln(cmd.OutOrStdout(), l)
 				}
+				removalEvents(opts, id, lines)
 				if err != nil {
 					fmt.Fprintf(os.Stderr, "berth: %v\n", err)
 					failed = err
