@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/berth-dev/berth/engine/container"
 	"github.com/berth-dev/berth/engine/events"
 	"github.com/berth-dev/berth/engine/supervisor"
+	"github.com/berth-dev/berth/layers/snapshot"
 )
 
 // Create makes a container from an image without starting it. On failure
@@ -253,6 +255,11 @@ func (e *Engine) Remove(ctx context.Context, ref string, force, removeVolumes bo
 			return err
 		}
 	}
+	// Nothing may stay mounted under the container's directory when it is
+	// deleted: removing it would reach into the mount.
+	if err := unmountUnder(e.Containers.Dir(rec.ID)); err != nil {
+		return fmt.Errorf("removing container %s: %w", ref, err)
+	}
 	if e.Snapshots != nil {
 		if err := e.Snapshots.Remove(ctx, rec.ID); err != nil {
 			return fmt.Errorf("removing container %s: %w", ref, err)
@@ -391,4 +398,27 @@ func ParseSignal(s string) (unix.Signal, error) {
 		return 0, fmt.Errorf("invalid signal %q", s)
 	}
 	return sig, nil
+}
+
+// unmountUnder unmounts every mount at or below dir, deepest first, as
+// /proc/self/mountinfo lists them.
+func unmountUnder(dir string) error {
+	b, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return err
+	}
+	var targets []string
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) > 4 && (f[4] == dir || strings.HasPrefix(f[4], dir+"/")) {
+			targets = append(targets, f[4])
+		}
+	}
+	sort.Sort(sort.Reverse(sort.StringSlice(targets)))
+	for _, t := range targets {
+		if err := snapshot.UnmountAll(t); err != nil {
+			return err
+		}
+	}
+	return nil
 }

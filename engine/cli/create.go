@@ -198,6 +198,11 @@ func copyOut(cmd *cobra.Command, e *engine.Engine, ref, src, dst string, keepOwn
 		}
 		return err
 	}
+	// Wait for the container side to finish: it unmounts the rootfs it
+	// mounted for the copy, which must not outlive this process.
+	if err := <-copied; err != nil {
+		return err
+	}
 	if rename != "" {
 		return os.Rename(filepath.Join(into, filepath.Base(filepath.Clean("/"+src))), rename)
 	}
