@@ -146,7 +146,8 @@ func TestHealthGoesHealthyThenUnhealthy(t *testing.T) {
 			Interval: 50 * time.Millisecond, Timeout: 5 * time.Second, Retries: 2}})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go s.Run(ctx, rec.ID, func(error) {})
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx, rec.ID, func(error) {}) }()
 	waitHealth := func(want string) *container.Record {
 		t.Helper()
 		for i := 0; i < 400; i++ {
@@ -179,6 +180,10 @@ func TestHealthGoesHealthyThenUnhealthy(t *testing.T) {
 		t.Fatalf("health events %v", health)
 	}
 	killPid(got.State.Pid)
+	// The supervisor records the end; the test's directory goes after it.
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
 }
 
 // killPid kills a container's process; a zero pid (the container is not
