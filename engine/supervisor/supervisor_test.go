@@ -117,13 +117,15 @@ func TestSecondSupervisorIsRefused(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	started := make(chan error, 1)
-	go s.Run(ctx, rec.ID, func(err error) { started <- err })
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx, rec.ID, func(err error) { started <- err }) }()
 	if err := <-started; err != nil {
 		t.Fatal(err)
 	}
 	defer func() {
 		got, _ := s.Store.Get(rec.ID)
 		killPid(got.State.Pid)
+		<-done // the supervisor records the end before the directory goes
 	}()
 	dir := s.Store.Dir(rec.ID)
 	for i := 0; i < 500 && !supervisor.Alive(dir); i++ {
