@@ -52,6 +52,9 @@ func NewRoot() (*cobra.Command, *Options) {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if onTerminals() {
+				return openWorkbench(cmd, opts)
+			}
 			return cmd.Help()
 		},
 	}
