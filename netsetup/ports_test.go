@@ -36,3 +36,16 @@ func TestParsePortsBad(t *testing.T) {
 		}
 	}
 }
+
+func TestExposedToMappings(t *testing.T) {
+	got, err := ExposedToMappings([]string{"53/udp", "80/tcp"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0] != (PortMapping{ContainerPort: 53, Protocol: "udp"}) || got[1] != (PortMapping{ContainerPort: 80, Protocol: "tcp"}) {
+		t.Fatalf("got %+v", got)
+	}
+	if _, err := ExposedToMappings([]string{"8080:80"}); !errors.Is(err, ErrBadPort) {
+		t.Fatalf("host part accepted: %v", err)
+	}
+}
