@@ -16,6 +16,7 @@ import (
 	"github.com/berth-dev/berth/engine/events"
 	"github.com/berth-dev/berth/engine/supervisor"
 	"github.com/berth-dev/berth/layers/snapshot"
+	"github.com/berth-dev/berth/netsetup"
 )
 
 // Create makes a container from an image without starting it. On failure
@@ -35,6 +36,9 @@ func (e *Engine) Create(ctx context.Context, image string, o RunOptions) (*conta
 	}
 	cfg, err := MergeConfig(&cf.Config, o)
 	if err != nil {
+		return nil, err
+	}
+	if _, err := netsetup.ParsePorts(cfg.Ports); err != nil {
 		return nil, err
 	}
 	rec := &container.Record{ID: container.NewID(), Name: o.Name, Created: time.Now().UTC(), Image: image,

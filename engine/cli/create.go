@@ -14,6 +14,7 @@ import (
 	"github.com/berth-dev/berth/engine/container"
 	"github.com/berth-dev/berth/layers"
 	"github.com/berth-dev/berth/layers/archive"
+	"github.com/berth-dev/berth/netsetup"
 )
 
 func init() {
@@ -59,7 +60,7 @@ func createError(err error) error {
 	switch {
 	case errors.Is(err, layers.ErrNotFound):
 		return &ExitError{Code: 125, Err: fmt.Errorf("unable to find image: %w", err)}
-	case errors.Is(err, container.ErrNameInUse), errors.Is(err, engine.ErrNoCommand):
+	case errors.Is(err, container.ErrNameInUse), errors.Is(err, engine.ErrNoCommand), errors.Is(err, netsetup.ErrBadPort):
 		return &ExitError{Code: 125, Err: err}
 	}
 	return err
