@@ -141,6 +141,12 @@ func (e *Engine) Start(ctx context.Context, ref string, waitAttach bool) error {
 // else ten seconds) and then kills it. The restart policy does not bring a
 // stopped container back. Stopping a stopped container does nothing.
 func (e *Engine) Stop(ctx context.Context, ref string, timeout *int) error {
+	return e.StopWith(ctx, ref, timeout, "")
+}
+
+// StopWith is Stop with another signal than the container's stop signal
+// (`stop --signal`); an empty one means the container's own.
+func (e *Engine) StopWith(ctx context.Context, ref string, timeout *int, signal string) error {
 	rec, err := e.markStopped(ref)
 	if err != nil || rec.State.Pid == 0 {
 		return err
@@ -152,7 +158,10 @@ func (e *Engine) Stop(ctx context.Context, ref string, timeout *int) error {
 	if timeout != nil {
 		wait = *timeout
 	}
-	sig, err := ParseSignal(rec.Config.StopSignal)
+	if signal == "" {
+		signal = rec.Config.StopSignal
+	}
+	sig, err := ParseSignal(signal)
 	if err != nil {
 		sig = unix.SIGTERM
 	}

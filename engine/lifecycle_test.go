@@ -216,3 +216,33 @@ func actionsOf(evs []events.Event) []string {
 	}
 	return out
 }
+
+func TestStopWithAnotherSignal(t *testing.T) {
+	e := newEngine(t)
+	ctx := context.Background()
+	ready := filepath.Join(t.TempDir(), "ready")
+	// TERM is ignored and HUP ends it with 3: a stop with HUP must not fall
+	// through to the timeout's SIGKILL (137).
+	_, err := e.Create(ctx, "sh", RunOptions{Name: "hup", Cmd: []string{"/bin/sh", "-c",
+		"trap '' TERM; trap 'exit 3' HUP; touch " + ready + "; while :; do sleep 0.1; done"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Start(ctx, "hup", false); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 500; i++ {
+		if _, err := os.Stat(ready); err == nil {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	five := 5
+	if err := e.StopWith(ctx, "hup", &five, "HUP"); err != nil {
+		t.Fatal(err)
+	}
+	rec, _ := e.Containers.Get("hup")
+	if rec.State.ExitCode != 3 {
+		t.Fatalf("exit code %d, want 3 from the HUP trap", rec.State.ExitCode)
+	}
+}

@@ -82,15 +82,14 @@ func stopCmd(opts *Options) *cobra.Command {
 		Short: "Stop one or more running containers",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var t *int
-			if cmd.Flags().Changed("time") {
-				t = &timeout
-			}
-			return eachContainer(cmd.Context(), opts, args, true, func(e *engine.Engine, n string) error {
-				if signal != "" {
-					return e.Kill(cmd.Context(), n, signal)
+			if signal != "" {
+				if _, err := engine.ParseSignal(signal); err != nil {
+					return err
 				}
-				return e.Stop(cmd.Context(), n, t)
+			}
+			t := timeoutFlag(cmd, timeout)
+			return eachContainer(cmd.Context(), opts, args, true, func(e *engine.Engine, n string) error {
+				return e.StopWith(cmd.Context(), n, t, signal)
 			})
 		},
 	}
@@ -106,10 +105,7 @@ func restartCmd(opts *Options) *cobra.Command {
 		Short: "Restart one or more containers",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var t *int
-			if cmd.Flags().Changed("time") {
-				t = &timeout
-			}
+			t := timeoutFlag(cmd, timeout)
 			return eachContainer(cmd.Context(), opts, args, true, func(e *engine.Engine, n string) error {
 				if err := e.Stop(cmd.Context(), n, t); err != nil {
 					return err
@@ -191,6 +187,15 @@ func renameCmd(opts *Options) *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// timeoutFlag is --time when given, nil (the container's own stop timeout)
+// otherwise.
+func timeoutFlag(cmd *cobra.Command, timeout int) *int {
+	if cmd.Flags().Changed("time") {
+		return &timeout
+	}
+	return nil
 }
 
 // exitWith makes the process exit with a container's exit code.
