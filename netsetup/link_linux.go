@@ -1,0 +1,156 @@
+package netsetup
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
+)
+
+// EnsureBridge makes the bridge name with the gateway address (its prefix
+// length the subnet's) and brings it up; an existing bridge is kept and
+// given the address if it lacks it.
+func EnsureBridge(name string, gateway netip.Prefix, mtu int) error {
+	link, err := netlink.LinkByName(name)
+	var notFound netlink.LinkNotFoundError
+	switch {
+	case errors.As(err, &notFound):
+		br := &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: name, MTU: mtu}}
+		if err := netlink.LinkAdd(br); err != nil {
+			return fmt.Errorf("creating bridge %s: %w", name, err)
+		}
+		if link, err = netlink.LinkByName(name); err != nil {
+			return fmt.Errorf("creating bridge %s: %w", name, err)
+		}
+	case err != nil:
+		return fmt.Errorf("finding bridge %s: %w", name, err)
+	}
+	if _, ok := link.(*netlink.Bridge); !ok {
+		return fmt.Errorf("%s exists and is not a bridge", name)
+	}
+	addr := &netlink.Addr{IPNet: prefixNet(gateway)}
+	if err := netlink.AddrReplace(link, addr); err != nil {
+		return fmt.Errorf("giving bridge %s the address %s: %w", name, gateway, err)
+	}
+	if err := netlink.LinkSetUp(link); err != nil {
+		return fmt.Errorf("bringing bridge %s up: %w", name, err)
+	}
+	return nil
+}
+
+// Endpoint is one container's place on a bridge.
+type Endpoint struct {
+	Bridge   string
+	HostVeth string       // the host side's name, on the bridge
+	NetNS    string       // the container's network namespace (/proc/<pid>/ns/net)
+	Addr     netip.Prefix // the container's address with the subnet's length
+	Gateway  netip.Addr
+	MTU      int
+}
+
+// MAC derives a stable address from an IPv4 address, as docker does:
+// 02:42 followed by the address's four bytes.
+func MAC(a netip.Addr) net.HardwareAddr {
+	b := a.As4()
+	return net.HardwareAddr{0x02, 0x42, b[0], b[1], b[2], b[3]}
+}
+
+// Attach connects the namespace to the bridge with a veth pair: the host
+// side on the bridge, the other side moved into the namespace as eth0 with
+// its address, MAC and default route, loopback up. When a step fails, what
+// the earlier ones made is removed.
+func Attach(ep Endpoint) (err error) {
+	br, err := netlink.LinkByName(ep.Bridge)
+	if err != nil {
+		return fmt.Errorf("finding bridge %s: %w", ep.Bridge, err)
+	}
+	peer := ep.HostVeth + "p"
+	veth := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: ep.HostVeth, MTU: ep.MTU, MasterIndex: br.Attrs().Index}, PeerName: peer}
+	if err := netlink.LinkAdd(veth); err != nil {
+		return fmt.Errorf("creating veth %s: %w", ep.HostVeth, err)
+	}
+	defer func() {
+		if err != nil {
+			netlink.LinkDel(veth) // takes the peer with it, wherever it is
+		}
+	}()
+	ns, err := netns.GetFromPath(ep.NetNS)
+	if err != nil {
+		return fmt.Errorf("opening network namespace %s: %w", ep.NetNS, err)
+	}
+	defer ns.Close()
+	peerLink, err := netlink.LinkByName(peer)
+	if err != nil {
+		return err
+	}
+	if err := netlink.LinkSetNsFd(peerLink, int(ns)); err != nil {
+		return fmt.Errorf("moving %s into %s: %w", peer, ep.NetNS, err)
+	}
+	h, err := netlink.NewHandleAt(ns)
+	if err != nil {
+		return fmt.Errorf("entering %s: %w", ep.NetNS, err)
+	}
+	defer h.Close()
+	if err := configureInside(h, peer, ep); err != nil {
+		return err
+	}
+	if err := netlink.LinkSetUp(veth); err != nil {
+		return fmt.Errorf("bringing %s up: %w", ep.HostVeth, err)
+	}
+	return nil
+}
+
+// configureInside names the moved veth eth0 and gives it its identity.
+func configureInside(h *netlink.Handle, peer string, ep Endpoint) error {
+	link, err := h.LinkByName(peer)
+	if err != nil {
+		return err
+	}
+	if err := h.LinkSetName(link, "eth0"); err != nil {
+		return fmt.Errorf("naming eth0: %w", err)
+	}
+	if err := h.LinkSetHardwareAddr(link, MAC(ep.Addr.Addr())); err != nil {
+		return fmt.Errorf("setting eth0's MAC: %w", err)
+	}
+	if err := h.AddrAdd(link, &netlink.Addr{IPNet: prefixNet(ep.Addr)}); err != nil {
+		return fmt.Errorf("giving eth0 %s: %w", ep.Addr, err)
+	}
+	if err := h.LinkSetUp(link); err != nil {
+		return fmt.Errorf("bringing eth0 up: %w", err)
+	}
+	if lo, err := h.LinkByName("lo"); err == nil {
+		if err := h.LinkSetUp(lo); err != nil {
+			return fmt.Errorf("bringing lo up: %w", err)
+		}
+	}
+	route := &netlink.Route{LinkIndex: link.Attrs().Index, Gw: net.IP(ep.Gateway.AsSlice()), Scope: unix.RT_SCOPE_UNIVERSE}
+	if err := h.RouteAdd(route); err != nil {
+		return fmt.Errorf("adding the default route via %s: %w", ep.Gateway, err)
+	}
+	return nil
+}
+
+// Detach removes the container's veth pair; one already gone is no error.
+func Detach(hostVeth string) error {
+	link, err := netlink.LinkByName(hostVeth)
+	var notFound netlink.LinkNotFoundError
+	if errors.As(err, &notFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return netlink.LinkDel(link)
+}
+
+func prefixNet(p netip.Prefix) *net.IPNet {
+	bits := 32
+	if p.Addr().Is6() {
+		bits = 128
+	}
+	return &net.IPNet{IP: net.IP(p.Addr().AsSlice()), Mask: net.CIDRMask(p.Bits(), bits)}
+}
