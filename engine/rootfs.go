@@ -73,3 +73,8 @@ func (s *SnapshotStore) Mount(ctx context.Context, key, target string) error {
 func (s *SnapshotStore) Diff(ctx context.Context, key string, w io.Writer) error {
 	return s.SN.Diff(ctx, key, w)
 }
+
+// Usage is the bytes the container's own snapshot holds.
+func (s *SnapshotStore) Usage(ctx context.Context, key string) (int64, error) {
+	return s.SN.Usage(ctx, key)
+}

@@ -391,9 +391,19 @@ func systemDfCmd(opts *Options) *cobra.Command {
 					}
 				}
 			}
-			// A container's writable layer lives with its snapshot; its size is
-			// not counted here.
-			rows = append(rows, mk("Containers", len(recs), active, 0, 0))
+			// A container's size is what its own snapshot holds; a stopped
+			// container's is reclaimable.
+			var csize, cfree int64
+			if snaps, err := engine.NewSnapshotStore(opts.Root); err == nil {
+				for _, r := range recs {
+					n, _ := snaps.Usage(cmd.Context(), r.ID)
+					csize += n
+					if r.State.Status != container.Running && r.State.Status != container.Paused {
+						cfree += n
+					}
+				}
+			}
+			rows = append(rows, mk("Containers", len(recs), active, csize, cfree))
 			vs, err := volume.Open(filepath.Join(opts.Root, "volumes"))
 			if err != nil {
 				return err

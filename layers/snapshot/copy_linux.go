@@ -114,3 +114,5 @@ func copyTree(ctx context.Context, src, dst string) error {
 	pr.CloseWithError(err)
 	return err
 }
+
+func (c *copier) Usage(ctx context.Context, key string) (int64, error) { return c.s.usage(key) }

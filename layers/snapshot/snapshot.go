@@ -71,6 +71,9 @@ type Snapshotter interface {
 	Walk(ctx context.Context, fn func(Info) error) error
 	// Remove deletes a snapshot; a committed one must have no children.
 	Remove(ctx context.Context, key string) error
+	// Usage is the bytes a snapshot holds of its own: for overlay an active
+	// snapshot's upper directory, for copy its whole tree.
+	Usage(ctx context.Context, key string) (int64, error)
 	// Name is "overlay" or "copy".
 	Name() string
 }

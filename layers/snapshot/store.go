@@ -214,3 +214,23 @@ func (s *store) chain(key string) ([]string, error) {
 	}
 	return dirs, nil
 }
+
+// usage adds up the bytes of the regular files in a snapshot's fs tree.
+func (s *store) usage(key string) (int64, error) {
+	if _, err := s.stat(key); err != nil {
+		return 0, err
+	}
+	var n int64
+	err := filepath.WalkDir(filepath.Join(s.path(key), "fs"), func(_ string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Type().IsRegular() {
+			if fi, err := d.Info(); err == nil {
+				n += fi.Size()
+			}
+		}
+		return nil
+	})
+	return n, err
+}

@@ -280,3 +280,29 @@ func ownersAndModes(t *testing.T, sn snapshot.Snapshotter, root string) {
 		t.Errorf("bin/su lost its setuid bit: %v %v", fi, err)
 	}
 }
+
+func usageCountsWrites(t *testing.T, sn snapshot.Snapshotter, root string) {
+	ctx := context.Background()
+	top, err := snapshot.Unpack(ctx, sn, filepath.Join(root, "locks"), []v1.Layer{Layer(t, File{Name: "base", Body: "0123456789"})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mounts, _ := sn.Prepare(ctx, "c", top)
+	before, err := sn.Usage(ctx, "c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := mount(t, mounts, root)
+	os.WriteFile(filepath.Join(fs, "new"), make([]byte, 5000), 0o644)
+	snapshot.UnmountAll(fs)
+	after, err := sn.Usage(ctx, "c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after-before != 5000 {
+		t.Fatalf("usage went from %d to %d after writing 5000 bytes", before, after)
+	}
+	if _, err := sn.Usage(ctx, "missing"); !errors.Is(err, snapshot.ErrNotFound) {
+		t.Fatalf("usage of a missing snapshot: %v", err)
+	}
+}
