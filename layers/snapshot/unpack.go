@@ -85,6 +85,11 @@ func unpackOne(ctx context.Context, sn Snapshotter, lockDir, name, parent string
 	err = sn.Apply(ctx, key, rc)
 	rc.Close()
 	if err == nil {
+		// The layer's data reaches the disk before the commit's rename makes
+		// it visible: a crash must not leave a committed layer with holes.
+		err = syncfs(lockDir)
+	}
+	if err == nil {
 		err = sn.Commit(ctx, name, key)
 	}
 	if err != nil {
@@ -93,6 +98,20 @@ func unpackOne(ctx context.Context, sn Snapshotter, lockDir, name, parent string
 			return nil
 		}
 		return err
+	}
+	return nil
+}
+
+// syncfs flushes the filesystem that holds dir: one system call for all the
+// files an unpack wrote, instead of one fsync each.
+func syncfs(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := unix.Syncfs(int(f.Fd())); err != nil {
+		return fmt.Errorf("syncing unpacked layer: %w", err)
 	}
 	return nil
 }
