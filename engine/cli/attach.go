@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/charmbracelet/x/term"
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-dev/berth/engine"
@@ -22,6 +23,13 @@ import (
 // this process's input there) until it exits, forwards SIGINT and SIGTERM to
 // it as docker's --sig-proxy does, and returns its exit code.
 func startAttached(ctx context.Context, e *engine.Engine, ref string, stdin bool) (int, error) {
+	return startAttachedTTY(ctx, e, ref, stdin, false)
+}
+
+// startAttachedTTY is startAttached for a container that may have a
+// terminal: with tty, this process's terminal is put in raw mode and its
+// size follows the container's.
+func startAttachedTTY(ctx context.Context, e *engine.Engine, ref string, stdin, tty bool) (int, error) {
 	id, err := e.Containers.Resolve(ref)
 	if err != nil {
 		return 0, err
@@ -48,6 +56,9 @@ func startAttached(ctx context.Context, e *engine.Engine, ref string, stdin bool
 	defer c.Close()
 	if err := c.WaitReady(); err != nil {
 		return 0, err
+	}
+	if tty {
+		defer rawTerminal(c)()
 	}
 	if stdin {
 		go func() {
@@ -79,4 +90,35 @@ func startAttached(ctx context.Context, e *engine.Engine, ref string, stdin bool
 func renameEvent(from, to string) events.Event {
 	return events.Event{Type: events.TypeContainer, Action: "rename", ID: to,
 		Attributes: map[string]string{"name": to, "oldName": from}}
+}
+
+// rawTerminal puts berth's terminal, if stdin is one, in raw mode and keeps
+// the container's terminal the same size; it returns the undo.
+func rawTerminal(c *attach.Client) func() {
+	fd := os.Stdin.Fd()
+	if !term.IsTerminal(fd) {
+		return func() {}
+	}
+	st, err := term.MakeRaw(fd)
+	if err != nil {
+		return func() {}
+	}
+	resize := func() {
+		if w, h, err := term.GetSize(fd); err == nil {
+			_ = c.Resize(uint16(w), uint16(h))
+		}
+	}
+	resize()
+	winch := make(chan os.Signal, 1)
+	signal.Notify(winch, unix.SIGWINCH)
+	go func() {
+		for range winch {
+			resize()
+		}
+	}()
+	return func() {
+		signal.Stop(winch)
+		close(winch)
+		_ = term.Restore(fd, st)
+	}
 }

@@ -13,10 +13,10 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/charmbracelet/x/term"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
-	"github.com/charmbracelet/x/term"
 
 	"github.com/berth-dev/berth/engine"
 	"github.com/berth-dev/berth/engine/runner"
@@ -489,4 +489,3 @@ func runtimeSpec() *cobra.Command {
 	cmd.Flags().StringVarP(&bundle, "bundle", "b", ".", "the bundle directory")
 	return cmd
 }
-

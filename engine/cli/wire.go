@@ -10,8 +10,7 @@ import (
 )
 
 // wireEngine fills in the parts of the engine that live in other packages:
-// the image store and the snapshotter now; the runtime behind the
-// supervisors and the network as those parts land.
+// the image store, the snapshotter, the supervisors and the runtime.
 func wireEngine(ctx context.Context, e *engine.Engine, opts *Options) error {
 	store, err := layers.Open(opts.Root)
 	if err != nil {
@@ -24,5 +23,9 @@ func wireEngine(ctx context.Context, e *engine.Engine, opts *Options) error {
 		return err
 	}
 	e.Snapshots = snaps
+	e.Supervise = func(ctx context.Context, id string, waitAttach bool) error {
+		return engine.SpawnSupervisor(ctx, opts.Root, id, waitAttach)
+	}
+	e.Release = engine.ReleaseRuntime(opts.Root)
 	return nil
 }

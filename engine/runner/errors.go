@@ -31,3 +31,6 @@ func (e *ExitError) Error() string { return e.Msg }
 func invalid(field, format string, a ...any) error {
 	return fmt.Errorf("%s: %s: %w", field, fmt.Sprintf(format, a...), ErrInvalidConfig)
 }
+
+// ExitCode is the exit code docker gives the failure.
+func (e *ExitError) ExitCode() int { return e.Code }

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sync"
+	"syscall"
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -399,9 +400,9 @@ func exitOf(ps *os.ProcessState) Exit {
 	if ps == nil {
 		return Exit{Code: -1}
 	}
-	ws, _ := ps.Sys().(unix.WaitStatus)
+	ws, _ := ps.Sys().(syscall.WaitStatus)
 	if ws.Signaled() {
-		return Exit{Code: 128 + int(ws.Signal()), Signal: ws.Signal()}
+		return Exit{Code: 128 + int(ws.Signal()), Signal: unix.Signal(ws.Signal())}
 	}
 	return Exit{Code: ws.ExitStatus()}
 }
