@@ -52,10 +52,10 @@ type runtimeProcess struct{ c *runner.Container }
 
 var _ supervisor.Process = (*runtimeProcess)(nil)
 
-func (p *runtimeProcess) Pid() int            { return p.c.Pid() }
-func (p *runtimeProcess) Console() *os.File   { return p.c.Console() }
-func (p *runtimeProcess) Start() error        { return p.c.Start() }
-func (p *runtimeProcess) Delete() error       { return p.c.Delete(true) }
+func (p *runtimeProcess) Pid() int          { return p.c.Pid() }
+func (p *runtimeProcess) Console() *os.File { return p.c.Console() }
+func (p *runtimeProcess) Start() error      { return p.c.Start() }
+func (p *runtimeProcess) Delete() error     { return p.c.Delete(true) }
 func (p *runtimeProcess) Signal(s os.Signal) error {
 	sig, ok := s.(unix.Signal)
 	if !ok {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
-
 )
 
 func init() {
@@ -70,4 +69,3 @@ func startError(err error) error {
 	}
 	return &ExitError{Code: 125, Err: err}
 }
-
