@@ -15,6 +15,7 @@ import (
 	"github.com/berth-dev/berth/builder"
 	"github.com/berth-dev/berth/builder/cache"
 	"github.com/berth-dev/berth/builder/progress"
+	"github.com/berth-dev/berth/engine"
 	"github.com/berth-dev/berth/layers"
 )
 
@@ -85,6 +86,7 @@ func runBuild(cmd *cobra.Command, opts *Options, f *buildFlags, contextArg strin
 		Target:    f.target,
 		NoCache:   f.noCache,
 		CacheDir:  filepath.Join(opts.Root, "build-cache"),
+		Runner:    engine.NewStepRunner(opts.Root),
 		BuildArgs: map[string]string{},
 		Labels:    map[string]string{},
 	}
