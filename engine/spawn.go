@@ -47,6 +47,7 @@ func SpawnSupervisor(ctx context.Context, root, id string, waitAttach bool) erro
 		args = append(args, "--wait-attach")
 	}
 	cmd := exec.Command(self, args...)
+	cmd.Args[0] = "berth"
 	cmd.ExtraFiles = []*os.File{w}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	cmd.Dir = "/"

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/berth-dev/berth/engine/runner"
 	"github.com/berth-dev/berth/layers/layertest"
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -14,7 +15,10 @@ import (
 // every scenario runs the real command line.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"berth": func() { os.Exit(Main(os.Args[1:])) },
+		"berth": func() {
+			runner.MaybeInit()
+			os.Exit(Main(os.Args[1:]))
+		},
 	})
 }
 
