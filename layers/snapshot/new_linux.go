@@ -10,11 +10,19 @@ import (
 
 // New returns the snapshotter for the berth root: overlay where overlayfs
 // can be mounted on the root's filesystem, copy otherwise. Snapshots live in
-// root/snapshots/<name>.
+// root/snapshots/<name>. The choice is made once per root, by a test mount
+// the first time: a root keeps the snapshotter its snapshots were made with,
+// and no later berth process pays for the test again.
 func New(root string) (Snapshotter, error) {
 	base := filepath.Join(root, "snapshots")
 	if err := os.MkdirAll(base, 0o700); err != nil {
 		return nil, fmt.Errorf("opening snapshots: %w", err)
+	}
+	if _, err := os.Stat(filepath.Join(base, "overlay")); err == nil {
+		return NewOverlay(filepath.Join(base, "overlay"))
+	}
+	if _, err := os.Stat(filepath.Join(base, "copy")); err == nil {
+		return NewCopy(filepath.Join(base, "copy"))
 	}
 	if OverlaySupported(base) {
 		return NewOverlay(filepath.Join(base, "overlay"))
