@@ -128,6 +128,13 @@ func (p *Preparer) Prepare(ctx context.Context, rec *container.Record) (*specs.S
 		cleanup()
 		return nil, nil, err
 	}
+	if rec.Config.Init {
+		// --init: the container's init stays on as its pid 1.
+		if spec.Annotations == nil {
+			spec.Annotations = map[string]string{}
+		}
+		spec.Annotations[runner.InitAnnotation] = "true"
+	}
 	// The default profile allows what the capabilities allow: recompute it
 	// for the set the record ended up with.
 	if spec.Linux.Seccomp != nil {

@@ -136,7 +136,14 @@ func initProcess(sync *os.File, isExec bool) error {
 			return err
 		}
 	}
-	return finalize(spec, proc, path)
+	shim := !isExec && spec.Annotations[InitAnnotation] == "true"
+	return finalize(spec, proc, path, func() {
+		if shim {
+			// The init stays on: the end of the sync socket tells berth
+			// the workload was started.
+			sync.Close()
+		}
+	}, shim)
 }
 
 // joinNamespaces enters the namespaces the config names by path. Only

@@ -72,7 +72,9 @@ func lookPath(p *specs.Process) (string, error) {
 
 // finalize drops to the process's user, capabilities and seccomp filter and
 // execs it. It returns only on failure.
-func finalize(spec *specs.Spec, p *specs.Process, path string) error {
+// With shim, the init starts the command as its child and stays on as pid 1
+// (runShim); beforeShim runs just before.
+func finalize(spec *specs.Spec, p *specs.Process, path string, beforeShim func(), shim bool) error {
 	for _, r := range p.Rlimits {
 		lim := unix.Rlimit{Cur: r.Soft, Max: r.Hard}
 		if err := unix.Setrlimit(rlimitTypes[r.Type], &lim); err != nil {
@@ -133,6 +135,10 @@ func finalize(spec *specs.Spec, p *specs.Process, path string) error {
 	env := p.Env
 	if !hasPath(env) {
 		env = append(env[:len(env):len(env)], "PATH="+DefaultPath)
+	}
+	if shim {
+		beforeShim()
+		return runShim(path, p.Args, env)
 	}
 	err := syscall.Exec(path, p.Args, env)
 	code := 126
