@@ -123,6 +123,10 @@ func (p *Preparer) Prepare(ctx context.Context, rec *container.Record) (*specs.S
 		cleanup()
 		return nil, nil, err
 	}
+	if err := e.copyUp(rec, rootfs); err != nil {
+		cleanup()
+		return nil, nil, err
+	}
 	spec, err := ApplyRecord(runner.DefaultSpec(), rec, rootfs, filepath.Join(e.Root, volumesDir), sf)
 	if err != nil {
 		cleanup()
