@@ -174,14 +174,17 @@ func basicFiles(rec *container.Record, dir string) (SpecFiles, error) {
 
 // ReleaseRuntime returns the engine's Release for containers whose
 // supervisor died: whatever runs in the container is killed, its cgroup
-// and runner state removed, and its rootfs unmounted.
-func ReleaseRuntime(root string) func(ctx context.Context, rec *container.Record) error {
+// and runner state removed, its network released and its rootfs unmounted.
+func ReleaseRuntime(root string, nw *Networker) func(ctx context.Context, rec *container.Record) error {
 	r := runner.New(filepath.Join(root, RuntimeDir))
 	return func(ctx context.Context, rec *container.Record) error {
 		if c, err := r.Load(rec.ID); err == nil {
 			if err := c.Delete(true); err != nil {
 				return err
 			}
+		}
+		if nw != nil {
+			_ = nw.Detach(ctx, rec)
 		}
 		_ = unix.Unmount(filepath.Join(root, containersDir, rec.ID, RootfsDir), unix.MNT_DETACH)
 		return nil

@@ -154,3 +154,56 @@ func prefixNet(p netip.Prefix) *net.IPNet {
 	}
 	return &net.IPNet{IP: net.IP(p.Addr().AsSlice()), Mask: net.CIDRMask(p.Bits(), bits)}
 }
+
+// DeleteBridge removes a bridge; one already gone is no error.
+func DeleteBridge(name string) error {
+	link, err := netlink.LinkByName(name)
+	var notFound netlink.LinkNotFoundError
+	if errors.As(err, &notFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return netlink.LinkDel(link)
+}
+
+// hostRoutes lists the IPv4 destinations the host routes, the default
+// route left out.
+func hostRoutes() ([]netip.Prefix, error) {
+	routes, err := netlink.RouteList(nil, netlink.FAMILY_V4)
+	if err != nil {
+		return nil, fmt.Errorf("listing routes: %w", err)
+	}
+	var out []netip.Prefix
+	for _, r := range routes {
+		if r.Dst == nil {
+			continue
+		}
+		ones, _ := r.Dst.Mask.Size()
+		if a, ok := netip.AddrFromSlice(r.Dst.IP.To4()); ok && ones > 0 {
+			out = append(out, netip.PrefixFrom(a, ones).Masked())
+		}
+	}
+	return out, nil
+}
+
+// LoopbackUp brings lo up in the network namespace at path, for
+// containers with no network but their own loopback.
+func LoopbackUp(path string) error {
+	ns, err := netns.GetFromPath(path)
+	if err != nil {
+		return fmt.Errorf("opening network namespace %s: %w", path, err)
+	}
+	defer ns.Close()
+	h, err := netlink.NewHandleAt(ns)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	lo, err := h.LinkByName("lo")
+	if err != nil {
+		return err
+	}
+	return h.LinkSetUp(lo)
+}

@@ -1,7 +1,7 @@
-// Package netsetup gives containers networks and published ports.
-//
-// This first part parses the docker-style -p values the engine receives;
-// bridges, leases and nftables rules are still to come.
+// Package netsetup gives containers networks and published ports: bridge
+// networks and their state, address leases, veth pairs (netlink), NAT and
+// published ports in berth's own nftables table, and the name-resolution
+// files containers get.
 package netsetup
 
 import (

@@ -46,11 +46,17 @@ func init() {
 					ready(err)
 					return err
 				}
+				nw, err := engine.NewNetworker(opts.Root, e.Containers)
+				if err != nil {
+					ready(err)
+					return err
+				}
 				s := &supervisor.Supervisor{
 					Store:      e.Containers,
 					Journal:    e.Events,
 					Runtime:    engine.NewRuntime(opts.Root),
-					Prepare:    &engine.Preparer{Engine: e},
+					Prepare:    &engine.Preparer{Engine: e, Files: nw.Files},
+					Network:    nw,
 					Rotation:   logs.DefaultRotation,
 					WaitAttach: waitAttach,
 				}

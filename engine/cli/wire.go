@@ -26,6 +26,10 @@ func wireEngine(ctx context.Context, e *engine.Engine, opts *Options) error {
 	e.Supervise = func(ctx context.Context, id string, waitAttach bool) error {
 		return engine.SpawnSupervisor(ctx, opts.Root, id, waitAttach)
 	}
-	e.Release = engine.ReleaseRuntime(opts.Root)
+	nw, err := engine.NewNetworker(opts.Root, e.Containers)
+	if err != nil {
+		return err
+	}
+	e.Release = engine.ReleaseRuntime(opts.Root, nw)
 	return nil
 }
