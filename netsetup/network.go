@@ -155,9 +155,9 @@ func (s *Store) Create(name, subnet, gateway string, labels map[string]string) (
 	}
 	sum := sha256.Sum256([]byte(name + p.String() + time.Now().String()))
 	n := &Network{Name: name, ID: hex.EncodeToString(sum[:]), Subnet: p, Gateway: gw, Created: time.Now().UTC(), Labels: labels}
-	n.Bridge = DefaultBridge
-	if name != DefaultNetwork {
-		n.Bridge = "br-" + n.ID[:12]
+	n.Bridge = "br-" + n.ID[:12]
+	if name == DefaultNetwork {
+		n.Bridge = s.defaultBridge()
 	}
 	dir := filepath.Join(s.dir, name)
 	if err := os.Mkdir(dir, 0o700); err != nil {
@@ -174,6 +174,17 @@ func (s *Store) Create(name, subnet, gateway string, labels map[string]string) (
 		return nil, err
 	}
 	return n, nil
+}
+
+// defaultBridge names the default network's bridge: berth0 for the
+// default root, one of its own for any other root (tests, a second
+// installation), so that two roots never share a bridge.
+func (s *Store) defaultBridge() string {
+	if s.dir == "/var/lib/berth/networks" {
+		return DefaultBridge
+	}
+	sum := sha256.Sum256([]byte(s.dir))
+	return "berth" + hex.EncodeToString(sum[:])[:9]
 }
 
 // usedPrefixes are the host's routes and the networks' subnets.

@@ -37,6 +37,7 @@ func TestScripts(t *testing.T) {
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("BERTH_ROOT", env.WorkDir+"/root")
+			env.Defer(func() { cleanupRoot(env.WorkDir + "/root") })
 			// busybox.tar: a base image's rootfs, for `berth import`.
 			f, err := os.Create(env.WorkDir + "/busybox.tar")
 			if err != nil {

@@ -1,0 +1,59 @@
+package cli
+
+import (
+	"bufio"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/berth-dev/berth/engine"
+	"github.com/berth-dev/berth/engine/runner"
+	"github.com/berth-dev/berth/netsetup"
+)
+
+// cleanupRoot removes what a test's berth root left on the host: its
+// containers' processes and cgroups, its networks' bridges, veths and
+// nftables rules, and its mounts.
+func cleanupRoot(root string) {
+	r := runner.New(filepath.Join(root, engine.RuntimeDir))
+	ids, _ := r.List()
+	for _, id := range ids {
+		if c, err := r.Load(id); err == nil {
+			_ = c.Delete(true)
+		}
+	}
+	if s, err := netsetup.OpenStore(filepath.Join(root, engine.NetworksDir)); err == nil {
+		nws, _ := s.List()
+		for _, n := range nws {
+			if pool, err := s.Pool(n); err == nil {
+				leases, _ := pool.Leases()
+				for id := range leases {
+					_ = netsetup.Unpublish(id)
+					_ = netsetup.Detach("vb" + id[:11])
+				}
+			}
+			_ = netsetup.DisableNAT(n.Bridge)
+			_ = netsetup.DeleteBridge(n.Bridge)
+		}
+	}
+	f, err := os.Open("/proc/self/mountinfo")
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	var points []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) > 4 && strings.HasPrefix(fields[4], root+"/") {
+			points = append(points, fields[4])
+		}
+	}
+	sort.Sort(sort.Reverse(sort.StringSlice(points)))
+	for _, p := range points {
+		_ = unix.Unmount(p, unix.MNT_DETACH)
+	}
+}
