@@ -58,6 +58,12 @@ func openStdio(s Stdio, terminal bool) (*childStdio, error) {
 		return nil, err
 	}
 	for i, w := range []io.Writer{s.Stdout, s.Stderr} {
+		if i == 1 && sameWriter(s.Stdout, s.Stderr) && c.files[1] != nil {
+			// One writer for both: one pipe, so that the order of lines
+			// is kept and the writer is never written from two copies.
+			c.files[2] = c.files[1]
+			continue
+		}
 		switch w := w.(type) {
 		case nil:
 			c.files[i+1], err = null()
@@ -96,3 +102,13 @@ func (c *childStdio) release() {
 
 // wait returns once the child's output has been copied out.
 func (c *childStdio) wait() { c.copies.Wait() }
+
+// sameWriter reports whether a and b are the same writer.
+func sameWriter(a, b io.Writer) (same bool) {
+	defer func() {
+		if recover() != nil {
+			same = false // writers of an incomparable type
+		}
+	}()
+	return a != nil && a == b
+}
