@@ -60,7 +60,9 @@ func (c *Container) Exec(ctx context.Context, self string, p *specs.Process, std
 	if err != nil {
 		return nil, err
 	}
-	defer unix.Close(pidfd)
+	// The pidfd goes to the child as a file; the File owns and closes it.
+	pf := os.NewFile(uintptr(pidfd), "pidfd")
+	defer pf.Close()
 	var flags uintptr
 	for _, n := range c.spec.Linux.Namespaces {
 		if n.Type != specs.UserNamespace && sameNamespace(c.rec.Pid, n.Type) {
@@ -75,7 +77,6 @@ func (c *Container) Exec(ctx context.Context, self string, p *specs.Process, std
 		}
 	}
 	x := &Container{ID: c.ID, cg: cg, rec: c.rec}
-	pf := os.NewFile(uintptr(pidfd), "pidfd")
 	// startInit's ExtraFiles put the sync socket at 3 and the config at 4;
 	// the pidfd comes third.
 	env := []string{nsenter.Env + "=5:3:" + strconv.FormatUint(uint64(flags), 10)}
