@@ -44,7 +44,7 @@ p_change=$(median_ms 5 "$(change "$PB")")
 row "build, cold" ms "$b_cold" "podman build" "$p_cold" "10x faster (0.1)"
 row "build, no change" ms "$b_warm" "podman build" "$p_warm" "25x faster (0.04)"
 row "build, one file changed" ms "$b_change" "podman build" "$p_change" "faster"
-if docker info >/dev/null 2>&1 && docker import "$bw/base/busybox.tar" bench-busybox >/dev/null; then
+if ensure_dockerd && docker import "$bw/base/busybox.tar" bench-busybox >/dev/null; then
 	DB="env DOCKER_BUILDKIT=0 docker build -q -t bench-out $ctx"
 	d_cold=$(median_ms 3 "$DB --no-cache")
 	d_warm=$(median_ms 5 "$DB")

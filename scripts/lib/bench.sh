@@ -20,3 +20,17 @@ row() {
 	ratio=$(awk -v a="$berth" -v b="$peerv" 'BEGIN { if (b+0 == 0) print "-"; else printf "%.3f", a / b }')
 	printf '| %s | %s %s | %s | %s %s | %s | %s |\n' "$name" "$berth" "$unit" "$peer" "$peerv" "$unit" "$ratio" "$goal"
 }
+
+# ensure_dockerd starts Debian's dockerd when it is installed but not
+# running, for the rows that compare with docker, and waits (up to 30 s)
+# until it answers. It returns non-zero when there is no docker to use.
+ensure_dockerd() {
+	docker info >/dev/null 2>&1 && return 0
+	command -v dockerd >/dev/null || return 1
+	(nohup dockerd >"$BENCH_WORK/dockerd.log" 2>&1 &)
+	for _ in $(seq 60); do
+		docker info >/dev/null 2>&1 && return 0
+		sleep 0.5
+	done
+	return 1
+}
