@@ -6,9 +6,11 @@ BERTH_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # ensure_go puts a Go toolchain on PATH. A machine with /usr/local/go uses it;
 # a fresh Debian machine gets Debian's golang-go, and Go's own toolchain
 # switching (GOTOOLCHAIN=auto, through the module proxy) fetches the version
-# go.mod names.
+# go.mod names. The runner's nsenter constructor is C, so cgo needs a compiler
+# and the C library headers.
 ensure_go() {
 	export PATH="$PATH:/usr/local/go/bin:/root/go/bin"
+	ensure_pkgs gcc libc6-dev
 	if ! command -v go >/dev/null; then
 		ensure_pkgs golang-go
 	fi
