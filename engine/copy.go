@@ -9,10 +9,12 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"strings"
 	"syscall"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
+	"golang.org/x/sys/unix"
 
 	"github.com/berth-dev/berth/engine/container"
 	"github.com/berth-dev/berth/layers/archive"
@@ -63,13 +65,13 @@ func (e *Engine) withRootfs(ctx context.Context, ref string, fn func(rootfs stri
 	if err != nil {
 		return err
 	}
-	if isRunning(rec.State.Status) && rec.Rootfs != "" {
+	if rootfs, ok := e.mountedRootfs(rec); ok {
 		if rec.State.Status == container.Running {
 			if err := e.Pause(ctx, rec.ID); err == nil {
 				defer e.Unpause(context.WithoutCancel(ctx), rec.ID)
 			}
 		}
-		return fn(rec.Rootfs)
+		return fn(rootfs)
 	}
 	mnt, err := os.MkdirTemp(e.Containers.Dir(rec.ID), ".mnt-")
 	if err != nil {
@@ -81,6 +83,22 @@ func (e *Engine) withRootfs(ctx context.Context, ref string, fn func(rootfs stri
 	}
 	defer snapshot.UnmountAll(mnt)
 	return fn(mnt)
+}
+
+// mountedRootfs is where the supervisor of a running container mounted its
+// root filesystem. A second mount of the same snapshot beside that one
+// would not see the container's changes (and overlayfs forbids sharing an
+// upper directory), so callers must use this one while it is there.
+func (e *Engine) mountedRootfs(rec *container.Record) (string, bool) {
+	if !isRunning(rec.State.Status) {
+		return "", false
+	}
+	dir := filepath.Join(e.Containers.Dir(rec.ID), RootfsDir)
+	var st, parent unix.Stat_t
+	if unix.Stat(dir, &st) != nil || unix.Stat(filepath.Dir(dir), &parent) != nil || st.Dev == parent.Dev {
+		return "", false
+	}
+	return dir, true
 }
 
 // TarPath writes name (a clean path relative to root; "" or "." for root

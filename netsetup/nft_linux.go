@@ -327,3 +327,52 @@ func parseRule(tag string, r *nftables.Rule) (*Mapping, error) {
 	}
 	return m, nil
 }
+
+// Transfer moves every port published for container from to container to at
+// addr, in one nftables transaction: a new connection reaches either the old
+// container or the new one, never a port that nobody maps. Connections
+// already made keep going to the old one (conntrack holds their NAT).
+// It returns the mappings moved.
+func Transfer(from, to string, addr netip.Addr) ([]PortMapping, error) {
+	c, err := nftables.New()
+	if err != nil {
+		return nil, fmt.Errorf("nftables: %w", err)
+	}
+	if !tableExists(c) {
+		return nil, nil
+	}
+	var moved []PortMapping
+	seen := map[string]bool{}
+	for _, ch := range []*nftables.Chain{chainPrerouting, chainOutput} {
+		rules, err := c.GetRules(table, ch)
+		if err != nil {
+			return nil, fmt.Errorf("nftables: listing %s: %w", ch.Name, err)
+		}
+		for _, r := range rules {
+			tag := string(r.UserData)
+			if !strings.HasPrefix(tag, "port:"+from+":") {
+				continue
+			}
+			m, err := parseRule(tag, r)
+			if err != nil {
+				continue
+			}
+			if err := c.DelRule(r); err != nil {
+				return nil, err
+			}
+			c.AddRule(&nftables.Rule{Table: table, Chain: ch, UserData: []byte(mappingTag(to, m.PortMapping)),
+				Exprs: dnatExprs(addr, m.PortMapping)})
+			if !seen[tag] {
+				seen[tag] = true
+				moved = append(moved, m.PortMapping)
+			}
+		}
+	}
+	if len(moved) == 0 {
+		return nil, nil
+	}
+	if err := c.Flush(); err != nil {
+		return nil, fmt.Errorf("nftables: moving the ports of %.12s to %.12s: %w", from, to, err)
+	}
+	return moved, nil
+}

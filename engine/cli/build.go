@@ -81,54 +81,9 @@ func runBuild(cmd *cobra.Command, opts *Options, f *buildFlags, contextArg strin
 	default:
 		return fmt.Errorf("invalid --progress %q: use auto, plain or tty", f.progress)
 	}
-	bo := builder.Options{
-		Tags:      f.tags,
-		Target:    f.target,
-		NoCache:   f.noCache,
-		CacheDir:  filepath.Join(opts.Root, "build-cache"),
-		Runner:    engine.NewStepRunner(opts.Root),
-		BuildArgs: map[string]string{},
-		Labels:    map[string]string{},
-	}
-	for _, a := range f.buildArgs {
-		k, v, ok := strings.Cut(a, "=")
-		if !ok {
-			if v, ok = os.LookupEnv(k); !ok {
-				continue // docker skips a KEY-only build arg the environment lacks
-			}
-		}
-		bo.BuildArgs[k] = v
-	}
-	for _, l := range f.labels {
-		k, v, _ := strings.Cut(l, "=")
-		if k == "" {
-			return fmt.Errorf("invalid --label %q: want KEY=VALUE", l)
-		}
-		bo.Labels[k] = v
-	}
-	switch {
-	case contextArg == "-":
-		if f.file != "" && f.file != "-" {
-			return fmt.Errorf("with the Dockerfile on stdin (CONTEXT -), -f cannot name a file")
-		}
-		data, err := io.ReadAll(cmd.InOrStdin())
-		if err != nil {
-			return fmt.Errorf("reading the Dockerfile from stdin: %w", err)
-		}
-		bo.DockerfileData = data
-	default:
-		bo.ContextDir = contextArg
-		switch f.file {
-		case "":
-		case "-":
-			data, err := io.ReadAll(cmd.InOrStdin())
-			if err != nil {
-				return fmt.Errorf("reading the Dockerfile from stdin: %w", err)
-			}
-			bo.DockerfileData = data
-		default:
-			bo.Dockerfile = f.file
-		}
+	bo, err := f.options(opts, contextArg, cmd.InOrStdin())
+	if err != nil {
+		return err
 	}
 	store, err := layers.Open(opts.Root)
 	if err != nil {
@@ -181,4 +136,58 @@ func isTerminal(w io.Writer) bool {
 	}
 	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
 	return err == nil
+}
+
+// options turns the flags into the builder's options, the store not yet set.
+func (f *buildFlags) options(opts *Options, contextArg string, stdin io.Reader) (builder.Options, error) {
+	bo := builder.Options{
+		Tags:      f.tags,
+		Target:    f.target,
+		NoCache:   f.noCache,
+		CacheDir:  filepath.Join(opts.Root, "build-cache"),
+		Runner:    engine.NewStepRunner(opts.Root),
+		BuildArgs: map[string]string{},
+		Labels:    map[string]string{},
+	}
+	for _, a := range f.buildArgs {
+		k, v, ok := strings.Cut(a, "=")
+		if !ok {
+			if v, ok = os.LookupEnv(k); !ok {
+				continue // docker skips a KEY-only build arg the environment lacks
+			}
+		}
+		bo.BuildArgs[k] = v
+	}
+	for _, l := range f.labels {
+		k, v, _ := strings.Cut(l, "=")
+		if k == "" {
+			return bo, fmt.Errorf("invalid --label %q: want KEY=VALUE", l)
+		}
+		bo.Labels[k] = v
+	}
+	switch {
+	case contextArg == "-":
+		if f.file != "" && f.file != "-" {
+			return bo, fmt.Errorf("with the Dockerfile on stdin (CONTEXT -), -f cannot name a file")
+		}
+		data, err := io.ReadAll(stdin)
+		if err != nil {
+			return bo, fmt.Errorf("reading the Dockerfile from stdin: %w", err)
+		}
+		bo.DockerfileData = data
+	default:
+		bo.ContextDir = contextArg
+		switch f.file {
+		case "":
+		case "-":
+			data, err := io.ReadAll(stdin)
+			if err != nil {
+				return bo, fmt.Errorf("reading the Dockerfile from stdin: %w", err)
+			}
+			bo.DockerfileData = data
+		default:
+			bo.Dockerfile = f.file
+		}
+	}
+	return bo, nil
 }

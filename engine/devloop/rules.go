@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/cli"
@@ -60,6 +61,12 @@ func Check(contextDir string, rules []Rule) error {
 			if r.Target == "" || !filepath.IsAbs(r.Target) {
 				return fmt.Errorf("watch path %s: action %s needs an absolute target in the container, got %q: %w", r.Path, r.Action, r.Target, ErrBadRule)
 			}
+			for _, el := range strings.Split(r.Target, "/") {
+				if el == ".." {
+					return fmt.Errorf("watch path %s: target %q climbs out of the container's root: %w", r.Path, r.Target, ErrBadRule)
+				}
+			}
+			r.Target = filepath.Clean(r.Target)
 			if r.Action == SyncExec && len(r.Exec) == 0 {
 				return fmt.Errorf("watch path %s: sync+exec needs a command: %w", r.Path, ErrBadRule)
 			}
@@ -70,7 +77,7 @@ func Check(contextDir string, rules []Rule) error {
 		if len(r.Ignore) > 0 {
 			pm, err := patternmatcher.New(r.Ignore)
 			if err != nil {
-				return fmt.Errorf("watch path %s: ignore: %w", r.Path, err)
+				return fmt.Errorf("watch path %s: ignore %q: %v: %w", r.Path, r.Ignore, err, ErrBadRule)
 			}
 			r.ignore = pm
 		}
@@ -78,45 +85,77 @@ func Check(contextDir string, rules []Rule) error {
 	return nil
 }
 
-// LoadCompose reads the develop.watch rules of service (or of the only
-// service, or of the one whose build context is contextDir) from a compose
-// file, with the compose specification's own loader.
-func LoadCompose(ctx context.Context, file, service string) ([]Rule, string, error) {
+// ComposeService is what the dev loop takes from a compose file's service:
+// its develop.watch rules, its build context and Dockerfile, its published
+// ports and its environment.
+type ComposeService struct {
+	Name       string
+	Rules      []Rule
+	Context    string
+	Dockerfile string
+	Ports      []string
+	Env        []string
+	Init       bool
+}
+
+// LoadCompose reads service (or the only service, or the first with a
+// develop section) from a compose file, with the compose specification's
+// own loader.
+func LoadCompose(ctx context.Context, file, service string) (*ComposeService, error) {
 	opts, err := cli.NewProjectOptions([]string{file}, cli.WithWorkingDirectory(filepath.Dir(file)), cli.WithOsEnv, cli.WithName("berth"))
 	if err != nil {
-		return nil, "", fmt.Errorf("compose file %s: %w", file, err)
+		return nil, fmt.Errorf("compose file %s: %w", file, err)
 	}
 	p, err := opts.LoadProject(ctx)
 	if err != nil {
-		return nil, "", fmt.Errorf("compose file %s: %w", file, err)
+		return nil, fmt.Errorf("compose file %s: %w", file, err)
 	}
 	var svc *types.ServiceConfig
-	for name, s := range p.Services {
-		if service == "" && (len(p.Services) == 1 || s.Develop != nil) || name == service {
-			s := s
+	for _, name := range p.ServiceNames() {
+		s := p.Services[name]
+		if name == service || service == "" && (len(p.Services) == 1 || s.Develop != nil) {
 			svc = &s
 			break
 		}
 	}
 	if svc == nil {
-		return nil, "", fmt.Errorf("compose file %s: no service %q with a develop section", file, service)
-	}
-	ctxDir := ""
-	if svc.Build != nil {
-		ctxDir = svc.Build.Context
-	}
-	if svc.Develop == nil {
-		return nil, ctxDir, nil
-	}
-	var rules []Rule
-	for _, t := range svc.Develop.Watch {
-		r := Rule{Path: t.Path, Action: Action(t.Action), Target: t.Target, Ignore: t.Ignore}
-		if len(t.Exec.Command) > 0 {
-			r.Exec = t.Exec.Command
+		if service != "" {
+			return nil, fmt.Errorf("compose file %s: no service %q", file, service)
 		}
-		rules = append(rules, r)
+		return nil, fmt.Errorf("compose file %s: several services and none with a develop section: name one with --service", file)
 	}
-	return rules, ctxDir, nil
+	cs := &ComposeService{Name: svc.Name, Init: svc.Init != nil && *svc.Init}
+	if svc.Build != nil {
+		cs.Context, cs.Dockerfile = svc.Build.Context, svc.Build.Dockerfile
+	}
+	for _, pc := range svc.Ports {
+		spec := pc.Published + ":" + strconv.Itoa(int(pc.Target))
+		if pc.Published == "" {
+			spec = strconv.Itoa(int(pc.Target))
+		}
+		if pc.HostIP != "" {
+			spec = pc.HostIP + ":" + spec
+		}
+		if pc.Protocol != "" && pc.Protocol != "tcp" {
+			spec += "/" + pc.Protocol
+		}
+		cs.Ports = append(cs.Ports, spec)
+	}
+	for k, v := range svc.Environment {
+		if v != nil {
+			cs.Env = append(cs.Env, k+"="+*v)
+		}
+	}
+	if svc.Develop != nil {
+		for _, t := range svc.Develop.Watch {
+			r := Rule{Path: t.Path, Action: Action(t.Action), Target: t.Target, Ignore: t.Ignore}
+			if len(t.Exec.Command) > 0 {
+				r.Exec = t.Exec.Command
+			}
+			cs.Rules = append(cs.Rules, r)
+		}
+	}
+	return cs, nil
 }
 
 // ParseSyncFlag reads a --sync SRC:DST flag (a sync rule) or --rebuild SRC.
