@@ -78,8 +78,9 @@ type Target interface {
 	// Sync copies files into the running container and deletes removed ones.
 	Sync(ctx context.Context, files []Copy) error
 	// Rebuild builds the image again and replaces the container, the new
-	// one ready before the old one goes.
-	Rebuild(ctx context.Context) error
+	// one ready before the old one goes. It reports the time of each of its
+	// own stages, also when it fails.
+	Rebuild(ctx context.Context) ([]Stage, error)
 	// Restart restarts the container.
 	Restart(ctx context.Context) error
 	// Exec runs a command in the container and fails if it fails.
@@ -144,6 +145,9 @@ func Run(ctx context.Context, w *Watcher, rules []Rule, t Target, report func(Re
 // apply carries out one plan, timing each stage.
 func apply(ctx context.Context, n int, b Batch, plan Plan, t Target) Reload {
 	r := Reload{N: n, Paths: plan.Paths}
+	// The first stage is the burst itself: from the first change seen to
+	// the quiet time that ended it.
+	r.Stages = append(r.Stages, Stage{"seen", time.Since(b.Seen)})
 	stage := func(name string, fn func() error) bool {
 		if r.Err != nil {
 			return false
@@ -160,7 +164,11 @@ func apply(ctx context.Context, n int, b Batch, plan Plan, t Target) Reload {
 	switch {
 	case plan.Rebuild:
 		r.Action = "rebuild"
-		stage("build+swap", func() error { return t.Rebuild(ctx) })
+		stages, err := t.Rebuild(ctx)
+		r.Stages = append(r.Stages, stages...)
+		if err != nil {
+			r.Err = fmt.Errorf("rebuild: %w", err)
+		}
 	default:
 		r.Action = "sync"
 		if len(plan.Sync) > 0 {

@@ -108,27 +108,32 @@ func (s *Service) Sync(ctx context.Context, files []Copy) error {
 }
 
 // Rebuild implements Target: the container is replaced only when the build
-// gives a new image.
-func (s *Service) Rebuild(ctx context.Context) error {
+// gives a new image. Its stages are the build and the replacement (the new
+// container started and ready, the ports moved to it).
+func (s *Service) Rebuild(ctx context.Context) ([]Stage, error) {
 	s.waitRetired()
+	start := time.Now()
 	image, err := s.Build(ctx)
+	stages := []Stage{{"build", time.Since(start)}}
 	if err != nil {
-		return err
+		return stages, err
 	}
 	if image == s.image {
 		if rec, err := s.Engine.Containers.Get(s.id); err == nil && rec.State.Status == container.Running {
-			return nil
+			return stages, nil
 		}
 	}
+	start = time.Now()
 	rec, retire, err := s.Engine.Replace(ctx, s.id, image, s.Run, s.replaceOptions())
+	stages = append(stages, Stage{"replace", time.Since(start)})
 	if err != nil {
-		return err
+		return stages, err
 	}
 	s.id, s.image = rec.ID, image
 	// The new container serves: the old one goes while the loop watches on.
 	s.retiring = make(chan error, 1)
 	go func(done chan<- error) { done <- retire(context.WithoutCancel(ctx)) }(s.retiring)
-	return nil
+	return stages, nil
 }
 
 // waitRetired waits for a replaced container to be gone.

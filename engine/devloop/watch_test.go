@@ -171,7 +171,9 @@ func (r *recorder) do(what string) error {
 func (r *recorder) Sync(_ context.Context, files []Copy) error {
 	return r.do(fmt.Sprintf("sync %d", len(files)))
 }
-func (r *recorder) Rebuild(context.Context) error            { return r.do("rebuild") }
+func (r *recorder) Rebuild(context.Context) ([]Stage, error) {
+	return []Stage{{"build", time.Millisecond}}, r.do("rebuild")
+}
 func (r *recorder) Restart(context.Context) error            { return r.do("restart") }
 func (r *recorder) Exec(_ context.Context, a []string) error { return r.do("exec " + a[0]) }
 func (r *recorder) Ready(context.Context) error              { return r.do("ready") }
