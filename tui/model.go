@@ -61,6 +61,9 @@ func (m *Model) Init() tea.Cmd {
 	if !m.opts.NoStreams {
 		cmds = append(cmds, m.openEvents(), m.openStats(), m.tick())
 	}
+	if m.opts.Dev != nil {
+		cmds = append(cmds, waitDev(m.opts.Dev))
+	}
 	for _, p := range m.panes {
 		cmds = append(cmds, p.Init())
 	}
@@ -146,6 +149,11 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return tea.Batch(m.broadcast(common.EventMsg(msg.row)), m.debounceReload(), waitEvent(msg.ch))
 	case statsMsg:
 		return tea.Batch(m.broadcast(common.StatsMsg(msg.s)), waitStats(msg.ch))
+	case devMsg:
+		if msg.ch == nil { // the loop ended
+			return m.broadcast(common.DevMsg(msg.evs))
+		}
+		return tea.Batch(m.broadcast(common.DevMsg(msg.evs)), waitDev(msg.ch))
 	case logMsg:
 		if msg.gen != m.logGen {
 			return nil // a stream of logs no longer shown

@@ -30,6 +30,10 @@ type (
 		lines []data.LogLine
 		ch    <-chan data.LogLine
 	}
+	devMsg struct {
+		evs []data.DevEvent
+		ch  <-chan data.DevEvent
+	}
 	streamEndMsg struct {
 		what string
 		err  error
@@ -196,3 +200,27 @@ var closedLogs = func() <-chan data.LogLine {
 	close(ch)
 	return ch
 }()
+
+// waitDev waits for the dev loop's next report, then takes those already
+// queued (a burst of build output), so that a burst redraws once.
+func waitDev(ch <-chan data.DevEvent) tea.Cmd {
+	return func() tea.Msg {
+		ev, ok := <-ch
+		if !ok {
+			return streamEndMsg{what: "dev loop"}
+		}
+		evs := []data.DevEvent{ev}
+		for len(evs) < maxLogBatch {
+			select {
+			case ev, ok := <-ch:
+				if !ok {
+					return devMsg{evs, nil}
+				}
+				evs = append(evs, ev)
+			default:
+				return devMsg{evs, ch}
+			}
+		}
+		return devMsg{evs, ch}
+	}
+}

@@ -12,7 +12,9 @@ import (
 
 	"github.com/berth-dev/berth/themes"
 	"github.com/berth-dev/berth/tui/common"
+	"github.com/berth-dev/berth/tui/data"
 	"github.com/berth-dev/berth/tui/panes/containers"
+	"github.com/berth-dev/berth/tui/panes/dev"
 	"github.com/berth-dev/berth/tui/panes/events"
 	"github.com/berth-dev/berth/tui/panes/images"
 	"github.com/berth-dev/berth/tui/panes/layers"
@@ -36,6 +38,9 @@ type Options struct {
 	// NoStreams leaves the event, stats and log streams closed and the
 	// refresh ticks off, for drawing fixed frames.
 	NoStreams bool
+	// Dev, when set, is the stream of a dev loop running in this process
+	// (`berth dev --ui`): the workbench opens on its Dev pane.
+	Dev <-chan data.DevEvent
 }
 
 // LoadOptions reads the user's config file and finds the theme directory.
@@ -113,6 +118,9 @@ func New(ctx context.Context, backend Backend, opts Options) (*Model, error) {
 		resources.New(c),
 		layers.New(c),
 		namespaces.New(c),
+	}
+	if opts.Dev != nil {
+		m.panes = append([]common.Pane{dev.New(c)}, m.panes...)
 	}
 	return m, nil
 }

@@ -24,6 +24,9 @@ import (
 	"github.com/berth-dev/berth/engine/logs"
 	"github.com/berth-dev/berth/engine/supervisor"
 	"github.com/berth-dev/berth/layers"
+	"github.com/berth-dev/berth/tui"
+	"github.com/berth-dev/berth/tui/data"
+	"github.com/berth-dev/berth/tui/engineview"
 )
 
 // devFlags are `berth dev`'s own flags; the run flags come beside them.
@@ -37,6 +40,7 @@ type devFlags struct {
 	keep      bool
 	noLogs    bool
 	poll      bool
+	ui        bool
 }
 
 func init() {
@@ -83,6 +87,7 @@ section of a compose file (compose.yaml in CONTEXT, or --compose) or from
 	fl.StringVar(&df.readyPath, "ready-path", "", "HTTP path that answers once the application is ready (default: a TCP connect)")
 	fl.BoolVar(&df.keep, "keep", false, "leave the container running when dev ends")
 	fl.BoolVar(&df.noLogs, "no-logs", false, "do not show the container's output")
+	fl.BoolVar(&df.ui, "ui", false, "open the workbench on the Dev pane while the loop runs")
 	fl.BoolVar(&df.poll, "poll", false, "scan for changes instead of using inotify (network file systems)")
 	return cmd
 }
@@ -92,7 +97,6 @@ var composeNames = []string{"compose.yaml", "compose.yml", "docker-compose.yaml"
 func runDev(cmd *cobra.Command, opts *Options, df *devFlags, contextDir string, run engine.RunOptions) error {
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	out, errOut := cmd.OutOrStdout(), cmd.ErrOrStderr()
 
 	contextDir, err := filepath.Abs(contextDir)
 	if err != nil {
@@ -107,6 +111,9 @@ func runDev(cmd *cobra.Command, opts *Options, df *devFlags, contextDir string, 
 	}
 	if err := devloop.Check(contextDir, rules); err != nil {
 		return err
+	}
+	if df.ui && !onTerminals() {
+		return fmt.Errorf("--ui needs a terminal")
 	}
 
 	e, err := openEngine(ctx, opts)
@@ -126,62 +133,119 @@ func runDev(cmd *cobra.Command, opts *Options, df *devFlags, contextDir string, 
 		return err
 	}
 	bo.Source, bo.Sink = store, store
-	var mu sync.Mutex // one build at a time
-	builds := 0
-	build := func(ctx context.Context) (string, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		o := bo
-		o.NoCache = bo.NoCache && builds == 0
-		builds++
-		var log bytes.Buffer
-		events := make(chan progress.Event, 64)
-		o.Events = events
-		done := make(chan struct{})
-		first := builds == 1
-		go func() {
-			defer close(done)
-			devProgress(errOut, &log, events, first)
-		}()
-		res, err := builder.Build(ctx, o)
-		close(events)
-		<-done
-		if err != nil {
-			if t := tailLines(log.String(), 10); t != "" && !errors.Is(err, context.Canceled) {
-				return "", fmt.Errorf("build failed: %w\n%s", err, t)
-			}
-			return "", fmt.Errorf("build failed: %w", err)
-		}
-		imageEvent(opts, "build", res.ID.String(), strings.Join(o.Tags, ","))
-		return res.ID.String(), nil
-	}
 
-	svc := &devloop.Service{Engine: e, Build: build, Run: run, ReadyPath: df.readyPath, StopTimeout: 2}
+	s := &devSession{e: e, opts: opts, df: df, dir: contextDir, rules: rules, build: bo}
+	if !df.ui {
+		s.rep = &textReporter{out: cmd.OutOrStdout(), err: cmd.ErrOrStderr()}
+		s.svc = s.service(run)
+		return s.run(ctx)
+	}
+	// The workbench opens at once, on the Dev pane, and the loop (the first
+	// build included) reports to it.
+	ch := make(chan data.DevEvent, 4096)
+	s.rep = &uiReporter{ch: ch}
+	s.svc = s.service(run)
+	lctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() {
+		done <- s.run(lctx)
+		close(ch)
+	}()
+	to, err := tui.LoadOptions()
+	if err != nil {
+		cancel()
+		<-done
+		return err
+	}
+	to.Dev = ch
+	uerr := tui.Run(ctx, engineview.New(e, store), to)
+	cancel()
+	if err := <-done; err != nil && uerr == nil {
+		uerr = err
+	}
+	return uerr
+}
+
+// devSession is one `berth dev`: the service it keeps running, the rules it
+// follows and where it reports.
+type devSession struct {
+	e     *engine.Engine
+	opts  *Options
+	df    *devFlags
+	dir   string
+	rules []devloop.Rule
+	build builder.Options
+	svc   *devloop.Service
+	rep   devReporter
+
+	mu     sync.Mutex // one build at a time
+	builds int
+}
+
+func (s *devSession) service(run engine.RunOptions) *devloop.Service {
+	return &devloop.Service{Engine: s.e, Build: s.buildImage, Run: run, ReadyPath: s.df.readyPath,
+		StopTimeout: 2, Warn: s.rep.warn}
+}
+
+// buildImage builds the service's image; the first build shows every step,
+// later ones the steps that missed the cache and why.
+func (s *devSession) buildImage(ctx context.Context) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o := s.build
+	o.NoCache = s.build.NoCache && s.builds == 0
+	s.builds++
+	first := s.builds == 1
+	var log bytes.Buffer
+	events := make(chan progress.Event, 64)
+	o.Events = events
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		devProgress(s.rep, &log, events, first)
+	}()
+	res, err := builder.Build(ctx, o)
+	close(events)
+	<-done
+	if err != nil {
+		if t := tailLines(log.String(), 10); t != "" && !errors.Is(err, context.Canceled) {
+			return "", fmt.Errorf("build failed: %w\n%s", err, t)
+		}
+		return "", fmt.Errorf("build failed: %w", err)
+	}
+	imageEvent(s.opts, "build", res.ID.String(), strings.Join(o.Tags, ","))
+	return res.ID.String(), nil
+}
+
+// run brings the service up, watches and reloads until ctx ends, then
+// removes the container unless --keep.
+func (s *devSession) run(ctx context.Context) error {
+	svc, name := s.svc, s.svc.Run.Name
 	start := time.Now()
 	if err := svc.Up(ctx); err != nil {
 		if ctx.Err() != nil {
 			svc.Down(context.WithoutCancel(ctx))
 			return &ExitError{Code: 130, Err: errors.New("dev interrupted")}
 		}
+		s.rep.warn(err)
 		return &ExitError{Code: 1, Err: err}
 	}
 	defer func() {
-		if df.keep {
-			fmt.Fprintf(errOut, "leaving %s running\n", run.Name)
+		if s.df.keep {
+			s.rep.note(fmt.Sprintf("leaving %s running", name))
 			return
 		}
 		if err := svc.Down(context.WithoutCancel(ctx)); err != nil {
-			fmt.Fprintf(errOut, "removing %s: %v\n", run.Name, err)
+			s.rep.warn(fmt.Errorf("removing %s: %w", name, err))
 		}
 	}()
-	port, _ := svc.HostPort()
 	where := ""
-	if port != 0 {
+	if port, _ := svc.HostPort(); port != 0 {
 		where = fmt.Sprintf(" on http://127.0.0.1:%d", port)
 	}
-	fmt.Fprintf(out, "%s up%s in %s\n", run.Name, where, time.Since(start).Round(time.Millisecond))
+	up := fmt.Sprintf("%s up%s in %s", name, where, time.Since(start).Round(time.Millisecond))
 
-	w, err := devloop.Watch(ctx, contextDir, devloop.Options{Debounce: df.debounce, Poll: df.poll})
+	w, err := devloop.Watch(ctx, s.dir, devloop.Options{Debounce: s.df.debounce, Poll: s.df.poll})
 	if err != nil {
 		return err
 	}
@@ -189,12 +253,12 @@ func runDev(cmd *cobra.Command, opts *Options, df *devFlags, contextDir string, 
 	if w.Polling {
 		how = " (polling)"
 	}
-	fmt.Fprintf(out, "watching %s%s: %s\n", contextDir, how, describeRules(contextDir, rules))
+	s.rep.up(up, fmt.Sprintf("watching %s%s: %s", s.dir, how, describeRules(s.dir, s.rules)))
 
 	var logsMu sync.Mutex
-	var stopLogs context.CancelFunc = func() {}
+	stopLogs := context.CancelFunc(func() {})
 	follow := func(id string) {
-		if df.noLogs {
+		if s.df.noLogs {
 			return
 		}
 		logsMu.Lock()
@@ -202,18 +266,14 @@ func runDev(cmd *cobra.Command, opts *Options, df *devFlags, contextDir string, 
 		stopLogs()
 		var lctx context.Context
 		lctx, stopLogs = context.WithCancel(ctx)
-		go followDevLogs(lctx, e, id, out, errOut)
+		go followDevLogs(lctx, s.e, id, s.rep)
 	}
 	follow(svc.Container())
 	defer func() { stopLogs() }()
 
 	current := svc.Container()
-	err = devloop.Run(ctx, w, rules, svc, func(r devloop.Reload) {
-		if r.Err != nil {
-			fmt.Fprintf(errOut, "%s\n", r)
-			return
-		}
-		fmt.Fprintf(out, "%s\n", r)
+	err = devloop.Run(ctx, w, s.rules, svc, func(r devloop.Reload) {
+		s.rep.reload(r)
 		if id := svc.Container(); id != current {
 			current = id
 			follow(id)
@@ -222,8 +282,85 @@ func runDev(cmd *cobra.Command, opts *Options, df *devFlags, contextDir string, 
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(errOut)
+	s.rep.note("")
 	return nil
+}
+
+// devReporter is where a dev session reports: the terminal's lines, or the
+// workbench's Dev pane.
+type devReporter interface {
+	build(line string)
+	up(up, watching string)
+	reload(r devloop.Reload)
+	log(stream, line string)
+	warn(err error)
+	note(text string)
+}
+
+type textReporter struct{ out, err io.Writer }
+
+func (t *textReporter) build(line string) { fmt.Fprintln(t.err, line) }
+func (t *textReporter) up(up, watching string) {
+	fmt.Fprintf(t.out, "%s\n%s\n", up, watching)
+}
+func (t *textReporter) reload(r devloop.Reload) {
+	if r.Err != nil {
+		fmt.Fprintln(t.err, r)
+		return
+	}
+	fmt.Fprintln(t.out, r)
+}
+func (t *textReporter) log(stream, line string) {
+	w := t.out
+	if stream == "stderr" {
+		w = t.err
+	}
+	fmt.Fprintf(w, "  | %s\n", line)
+}
+func (t *textReporter) warn(err error)   { fmt.Fprintln(t.err, err) }
+func (t *textReporter) note(text string) { fmt.Fprintln(t.err, text) }
+
+// uiReporter sends reports to the workbench. Output lines are dropped when
+// the workbench falls behind; reloads never are.
+type uiReporter struct{ ch chan<- data.DevEvent }
+
+func (u *uiReporter) send(ev data.DevEvent, mayDrop bool) {
+	ev.Time = time.Now()
+	if !mayDrop {
+		u.ch <- ev
+		return
+	}
+	select {
+	case u.ch <- ev:
+	default:
+	}
+}
+func (u *uiReporter) build(line string) {
+	u.send(data.DevEvent{Kind: data.DevBuild, Text: strings.TrimSpace(line)}, true)
+}
+func (u *uiReporter) up(up, watching string) {
+	u.send(data.DevEvent{Kind: data.DevUp, Text: up + " · " + watching}, false)
+}
+func (u *uiReporter) reload(r devloop.Reload) {
+	ev := data.DevEvent{Kind: data.DevReload, N: r.N, Action: r.Action, Paths: r.Paths, Total: r.Total}
+	for _, st := range r.Stages {
+		ev.Stages = append(ev.Stages, data.DevStage{Name: st.Name, Duration: st.Duration})
+	}
+	if r.Err != nil {
+		ev.Kind, ev.Text = data.DevFailed, r.Err.Error()
+	}
+	u.send(ev, false)
+}
+func (u *uiReporter) log(stream, line string) {
+	u.send(data.DevEvent{Kind: data.DevLog, Text: line}, true)
+}
+func (u *uiReporter) warn(err error) {
+	u.send(data.DevEvent{Kind: data.DevWarn, Text: err.Error()}, false)
+}
+func (u *uiReporter) note(text string) {
+	if text != "" {
+		u.send(data.DevEvent{Kind: data.DevWarn, Text: text}, true)
+	}
 }
 
 // devRules gathers the watch rules: --sync flags, or else the develop
@@ -301,45 +438,41 @@ func devName(dir string) string {
 	return n + "-dev"
 }
 
-// devProgress prints the first build as it goes and later ones as a line
+// devProgress reports the first build as it goes and later ones as a line
 // per step that was not cached, keeping everything in log for a failure.
-func devProgress(w io.Writer, log *bytes.Buffer, events <-chan progress.Event, first bool) {
+func devProgress(rep devReporter, log *bytes.Buffer, events <-chan progress.Event, first bool) {
 	for ev := range events {
 		switch ev.Kind {
 		case progress.StepStarted:
 			fmt.Fprintf(log, "#%d %s\n", ev.Step, ev.Instruction)
 			if first {
-				fmt.Fprintf(w, "build %d/%d %s\n", ev.Step, ev.Total, ev.Instruction)
+				rep.build(fmt.Sprintf("build %d/%d %s", ev.Step, ev.Total, ev.Instruction))
 			}
 		case progress.CacheMiss:
 			fmt.Fprintf(log, "#%d cache miss: %s\n", ev.Step, ev.Reason)
 			if !first {
-				fmt.Fprintf(w, "  build %d/%d %s: %s\n", ev.Step, ev.Total, ev.Instruction, ev.Reason)
+				rep.build(fmt.Sprintf("  build %d/%d %s: %s", ev.Step, ev.Total, ev.Instruction, ev.Reason))
 			}
 		case progress.Output:
 			fmt.Fprintf(log, "#%d %s\n", ev.Step, strings.TrimRight(ev.Text, "\n"))
 		case progress.StepFailed:
 			fmt.Fprintf(log, "#%d ERROR: %v\n", ev.Step, ev.Err)
 		case progress.Warning:
-			fmt.Fprintf(w, "WARNING: %s\n", ev.Text)
+			rep.build("WARNING: " + ev.Text)
 		}
 	}
 }
 
-// followDevLogs shows a container's output, prefixed with its name, until
-// ctx ends or the container stops.
-func followDevLogs(ctx context.Context, e *engine.Engine, id string, out, errOut io.Writer) {
+// followDevLogs reports a container's output until ctx ends or the
+// container stops.
+func followDevLogs(ctx context.Context, e *engine.Engine, id string, rep devReporter) {
 	rec, err := e.Containers.Get(id)
 	if err != nil {
 		return
 	}
 	path := filepath.Join(e.Containers.Dir(rec.ID), supervisor.LogFile)
 	logs.Read(ctx, path, logs.ReadOptions{Tail: -1, Follow: true}, func(en logs.Entry) error {
-		w := out
-		if en.Stream == "stderr" {
-			w = errOut
-		}
-		fmt.Fprintf(w, "  | %s\n", en.Line)
+		rep.log(en.Stream, en.Line)
 		return nil
 	})
 }

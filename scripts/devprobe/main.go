@@ -49,11 +49,11 @@ func main() {
 			if ctx.Err() != nil {
 				fail(fmt.Errorf("%s never served change %d", *url, i))
 			}
-			time.Sleep(time.Millisecond)
+			time.Sleep(5 * time.Millisecond)
 		}
 		cancel()
 		times = append(times, time.Since(start))
-		time.Sleep(200 * time.Millisecond) // let the loop settle between changes
+		time.Sleep(500 * time.Millisecond) // let the loop settle between changes
 	}
 	slices.Sort(times)
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -26,6 +26,8 @@ type (
 	LayersMsg data.LayerAnalysis
 	// NamespacesMsg is the namespaces view of one container.
 	NamespacesMsg data.NamespaceInfo
+	// DevMsg is a batch of the dev loop's reports, oldest first.
+	DevMsg []data.DevEvent
 )
 
 // ChangesMsg is a container's own changes against its image.

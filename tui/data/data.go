@@ -209,3 +209,39 @@ type RunSpec struct {
 	CPUs    string // "1.5"; empty for no limit
 	Command []string
 }
+
+// DevEvent is one thing the dev loop reports: the service up, a reload (with
+// its stages), a line of build output or of the container's logs, or a
+// problem.
+type DevEvent struct {
+	Time time.Time
+	Kind DevKind
+	// N numbers reloads; Action and Paths say what a reload did and how many
+	// changed paths it covered.
+	N      int
+	Action string
+	Paths  int
+	Stages []DevStage
+	Total  time.Duration
+	// Text is the line (build, log, up) or the error of a failed reload.
+	Text string
+}
+
+// DevKind says what a DevEvent reports.
+type DevKind int
+
+// The kinds of dev events.
+const (
+	DevUp DevKind = iota
+	DevReload
+	DevFailed
+	DevBuild
+	DevLog
+	DevWarn
+)
+
+// DevStage is one timed stage of a reload.
+type DevStage struct {
+	Name     string
+	Duration time.Duration
+}
