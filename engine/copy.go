@@ -9,14 +9,13 @@ import (
 	"io/fs"
 	"os"
 	"path"
-	"path/filepath"
 	"strings"
 	"syscall"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
-	"golang.org/x/sys/unix"
 
 	"github.com/berth-dev/berth/engine/container"
+	"github.com/berth-dev/berth/engine/supervisor"
 	"github.com/berth-dev/berth/layers/archive"
 	"github.com/berth-dev/berth/layers/snapshot"
 )
@@ -85,20 +84,20 @@ func (e *Engine) withRootfs(ctx context.Context, ref string, fn func(rootfs stri
 	return fn(mnt)
 }
 
-// mountedRootfs is where the supervisor of a running container mounted its
-// root filesystem. A second mount of the same snapshot beside that one
-// would not see the container's changes (and overlayfs forbids sharing an
-// upper directory), so callers must use this one while it is there.
+// mountedRootfs is the running container's root as its own processes see
+// it: /proc/PID/root of its init, with its volumes, bind mounts and the
+// hostname and hosts files in place. A second mount of the snapshot beside
+// the supervisor's would see none of those (and overlayfs forbids sharing an
+// upper directory). The pid is checked against its recorded start time, so a
+// reused pid is never taken for the container.
 func (e *Engine) mountedRootfs(rec *container.Record) (string, bool) {
-	if !isRunning(rec.State.Status) {
+	if !isRunning(rec.State.Status) || rec.State.Pid <= 0 {
 		return "", false
 	}
-	dir := filepath.Join(e.Containers.Dir(rec.ID), RootfsDir)
-	var st, parent unix.Stat_t
-	if unix.Stat(dir, &st) != nil || unix.Stat(filepath.Dir(dir), &parent) != nil || st.Dev == parent.Dev {
+	if start, err := supervisor.ProcStartTime(rec.State.Pid); err != nil || start != rec.State.PidStart {
 		return "", false
 	}
-	return dir, true
+	return fmt.Sprintf("/proc/%d/root", rec.State.Pid), true
 }
 
 // TarPath writes name (a clean path relative to root; "" or "." for root

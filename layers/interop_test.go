@@ -26,7 +26,7 @@ func podman(t *testing.T, dir string, args ...string) []byte {
 		t.Fatal("podman is missing: the test command (scripts/test) installs it")
 	}
 	base := []string{"--root", filepath.Join(dir, "root"), "--runroot", filepath.Join(dir, "run"),
-		"--runtime", "/usr/local/bin/crun-norlimit", "--storage-driver", "vfs", "--cgroup-manager", "cgroupfs", "--events-backend", "none"}
+		"--storage-driver", "vfs", "--cgroup-manager", "cgroupfs", "--events-backend", "none"}
 	cmd := exec.Command("podman", append(base, args...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

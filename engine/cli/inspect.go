@@ -1,16 +1,13 @@
 package cli
 
 import (
-	"bytes"
-	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
-	"text/template"
 
 	"github.com/spf13/cobra"
 
 	"github.com/berth-dev/berth/engine"
+	"github.com/berth-dev/berth/engine/cli/format"
 )
 
 func init() {
@@ -51,19 +48,5 @@ func printInspect(objs []any, tmpl string) error {
 	if tmpl == "" {
 		return printJSON(objs)
 	}
-	t, err := template.New("inspect").Funcs(template.FuncMap{"json": func(v any) (string, error) {
-		b, err := json.Marshal(v)
-		return string(b), err
-	}}).Parse(tmpl)
-	if err != nil {
-		return fmt.Errorf("invalid --format template: %w", err)
-	}
-	for _, o := range objs {
-		var b bytes.Buffer
-		if err := t.Execute(&b, o); err != nil {
-			return fmt.Errorf("formatting: %w", err)
-		}
-		fmt.Fprintln(os.Stdout, b.String())
-	}
-	return nil
+	return format.Inspect(os.Stdout, tmpl, objs)
 }

@@ -78,3 +78,31 @@ func TestTemplates(t *testing.T) {
 		t.Fatal("unknown field accepted")
 	}
 }
+
+func TestInspectFallsBackToJSONNames(t *testing.T) {
+	type state struct {
+		Status string `json:"Status"`
+	}
+	obj := struct {
+		ID    string `json:"Id"`
+		State state
+	}{"abc", state{"running"}}
+	for tmpl, want := range map[string]string{
+		"{{.ID}}":                   "abc\n",
+		"{{.Id}} {{.State.Status}}": "abc running\n",
+		"{{json .State}}":           `{"Status":"running"}` + "\n",
+		"{{upper .Id}}":             "ABC\n",
+	} {
+		var b bytes.Buffer
+		if err := Inspect(&b, tmpl, []any{obj}); err != nil {
+			t.Fatalf("%s: %v", tmpl, err)
+		}
+		if b.String() != want {
+			t.Errorf("%s = %q, want %q", tmpl, b.String(), want)
+		}
+	}
+	err := Inspect(new(bytes.Buffer), "{{.Nope}}", []any{obj})
+	if err == nil || !strings.Contains(err.Error(), "Nope") {
+		t.Errorf("unknown field: %v, want an error naming Nope", err)
+	}
+}

@@ -110,3 +110,38 @@ type headerRow map[string]string
 
 // Label makes `{{.Label "x"}}` print a header.
 func (h headerRow) Label(name string) string { return strings.ToUpper(name) }
+
+// Inspect runs an inspect --format template over each object, one line each.
+// As docker does, a template that fails on the Go value (`{{.Id}}` where the
+// field is ID) is run again over the object's JSON form, whose keys are
+// docker's names; the first error is reported if both fail.
+func Inspect(w io.Writer, format string, objs []any) error {
+	tmpl, err := template.New("inspect").Funcs(funcs).Option("missingkey=error").Parse(format)
+	if err != nil {
+		return fmt.Errorf("invalid --format template: %w", err)
+	}
+	for _, o := range objs {
+		var b bytes.Buffer
+		if err := tmpl.Execute(&b, o); err != nil {
+			b.Reset()
+			if raw, ok := jsonForm(o); !ok || tmpl.Execute(&b, raw) != nil {
+				return fmt.Errorf("formatting: %w", err)
+			}
+		}
+		fmt.Fprintln(w, b.String())
+	}
+	return nil
+}
+
+// jsonForm is o as encoding/json sees it: maps keyed by the JSON names.
+func jsonForm(o any) (any, bool) {
+	data, err := json.Marshal(o)
+	if err != nil {
+		return nil, false
+	}
+	var raw any
+	if json.Unmarshal(data, &raw) != nil {
+		return nil, false
+	}
+	return raw, true
+}
