@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -52,68 +53,126 @@ func networkName(mode string) (string, error) {
 	return mode, nil
 }
 
-// hostVeth names the host side of a container's veth pair.
+// hostVeth names the host side of a container's veth pair on its first
+// network; extraVeth on a network joined later, told apart by the network's
+// ID (interface names hold 15 bytes).
 func hostVeth(id string) string { return "vb" + id[:min(11, len(id))] }
 
-// Attach implements supervisor.Networker.
-func (n *Networker) Attach(ctx context.Context, rec *container.Record, pid int) (eps []container.Endpoint, err error) {
-	nsPath := "/proc/" + strconv.Itoa(pid) + "/ns/net"
+func extraVeth(id string, nw *netsetup.Network) string {
+	return "vb" + id[:min(7, len(id))] + nw.ID[:min(4, len(nw.ID))]
+}
+
+// joined lists the networks a container is on, its first one (from its
+// network mode) first, with its aliases on each.
+func joined(rec *container.Record) ([]container.NetworkRef, error) {
 	name, err := networkName(rec.Config.NetworkMode)
 	if err != nil {
 		return nil, err
 	}
-	if name == "" {
+	var refs []container.NetworkRef
+	if name != "" {
+		refs = append(refs, container.NetworkRef{Name: name, Aliases: rec.Config.Aliases})
+	}
+	for _, r := range rec.Config.Networks {
+		if r.Name != name {
+			refs = append(refs, r)
+		}
+	}
+	return refs, nil
+}
+
+// Attach implements supervisor.Networker: the container joins each of its
+// networks; published ports go to its address on the first.
+func (n *Networker) Attach(ctx context.Context, rec *container.Record, pid int) (eps []container.Endpoint, err error) {
+	nsPath := "/proc/" + strconv.Itoa(pid) + "/ns/net"
+	refs, err := joined(rec)
+	if err != nil {
+		return nil, err
+	}
+	if len(refs) == 0 {
 		if rec.Config.NetworkMode == "none" {
 			return nil, netsetup.LoopbackUp(nsPath)
 		}
 		return nil, nil
 	}
-	nw, err := n.Networks.Get(name)
-	if err != nil {
-		return nil, err
-	}
 	maps, err := n.portMappings(rec)
 	if err != nil {
 		return nil, err
 	}
+	defer func() {
+		if err != nil {
+			n.leave(rec.ID, eps)
+			eps = nil
+		}
+	}()
+	for i, ref := range refs {
+		ep, err := n.join(rec.ID, ref.Name, nsPath, fmt.Sprintf("eth%d", i))
+		if err != nil {
+			return eps, err
+		}
+		eps = append(eps, ep)
+	}
+	if err := netsetup.Publish(rec.ID, netip.MustParseAddr(eps[0].IP), maps); err != nil {
+		return eps, err
+	}
+	for _, m := range maps {
+		eps[0].Ports = append(eps[0].Ports, portString(m))
+	}
+	rec.Network = eps
+	n.refreshHosts(rec)
+	return eps, nil
+}
+
+// join connects the network namespace at nsPath to network name as ifname:
+// the bridge and its NAT, an address lease, a veth pair. eth0 gets the
+// default route. On failure nothing of it is left.
+func (n *Networker) join(id, name, nsPath, ifname string) (ep container.Endpoint, err error) {
+	nw, err := n.Networks.Get(name)
+	if err != nil {
+		return ep, err
+	}
 	if err := netsetup.EnsureBridge(nw.Bridge, netip.PrefixFrom(nw.Gateway, nw.Subnet.Bits()), 1500); err != nil {
-		return nil, err
+		return ep, err
 	}
 	if err := netsetup.EnableNAT(nw.Bridge, nw.Subnet); err != nil {
-		return nil, err
+		return ep, err
 	}
 	pool, err := n.Networks.Pool(nw)
 	if err != nil {
-		return nil, err
+		return ep, err
 	}
-	addr, err := pool.Allocate(rec.ID)
+	addr, err := pool.Allocate(id)
 	if err != nil {
-		return nil, fmt.Errorf("network %s: %w", name, err)
+		return ep, fmt.Errorf("network %s: %w", name, err)
 	}
-	veth := hostVeth(rec.ID)
-	defer func() {
-		if err != nil {
-			_ = netsetup.Unpublish(rec.ID)
-			_ = netsetup.Detach(veth)
-			_ = pool.Release(rec.ID)
-		}
-	}()
+	veth := hostVeth(id)
+	if ifname != "eth0" {
+		veth = extraVeth(id, nw)
+	}
 	_ = netsetup.Detach(veth) // a leftover of a supervisor that died
 	if err := netsetup.Attach(netsetup.Endpoint{Bridge: nw.Bridge, HostVeth: veth, NetNS: nsPath,
-		Addr: netip.PrefixFrom(addr, nw.Subnet.Bits()), Gateway: nw.Gateway, MTU: 1500}); err != nil {
-		return nil, err
+		Addr: netip.PrefixFrom(addr, nw.Subnet.Bits()), Gateway: nw.Gateway, MTU: 1500,
+		Ifname: ifname, DefaultRoute: ifname == "eth0"}); err != nil {
+		_ = pool.Release(id)
+		return ep, err
 	}
-	if err := netsetup.Publish(rec.ID, addr, maps); err != nil {
-		return nil, err
+	return container.Endpoint{Network: name, Ifname: ifname, IP: addr.String(), Gateway: nw.Gateway.String(),
+		MAC: netsetup.MAC(addr).String(), HostVeth: veth}, nil
+}
+
+// leave undoes join for each endpoint, and removes the container's port
+// rules.
+func (n *Networker) leave(id string, eps []container.Endpoint) error {
+	errs := []error{netsetup.Unpublish(id)}
+	for _, ep := range eps {
+		errs = append(errs, netsetup.Detach(ep.HostVeth))
+		if nw, err := n.Networks.Get(ep.Network); err == nil {
+			if pool, err := n.Networks.Pool(nw); err == nil {
+				errs = append(errs, pool.Release(id))
+			}
+		}
 	}
-	ep := container.Endpoint{Network: name, IP: addr.String(), Gateway: nw.Gateway.String(),
-		MAC: netsetup.MAC(addr).String(), HostVeth: veth}
-	for _, m := range maps {
-		ep.Ports = append(ep.Ports, portString(m))
-	}
-	rec.Network = []container.Endpoint{ep}
-	n.refreshHosts(nw, rec)
-	return []container.Endpoint{ep}, nil
+	return errors.Join(errs...)
 }
 
 // portString is docker's "0.0.0.0:8080->80/tcp".
@@ -167,21 +226,156 @@ func freePort(proto string) (uint16, error) {
 	return uint16(l.Addr().(*net.TCPAddr).Port), nil
 }
 
-// Detach implements supervisor.Networker.
+// Detach implements supervisor.Networker. The stored record is read again:
+// `network connect` may have added endpoints since the container started.
 func (n *Networker) Detach(ctx context.Context, rec *container.Record) error {
-	name, err := networkName(rec.Config.NetworkMode)
-	if err != nil || name == "" {
+	eps := rec.Network
+	if cur, err := n.Containers.Get(rec.ID); err == nil && len(cur.Network) > 0 {
+		eps = cur.Network
+	}
+	if len(eps) == 0 {
 		return nil
 	}
-	err = errors.Join(netsetup.Unpublish(rec.ID), netsetup.Detach(hostVeth(rec.ID)))
-	if nw, gerr := n.Networks.Get(name); gerr == nil {
-		if pool, perr := n.Networks.Pool(nw); perr == nil {
-			err = errors.Join(err, pool.Release(rec.ID))
-		}
-		rec.Network = nil
-		n.refreshHosts(nw, rec)
-	}
+	err := n.leave(rec.ID, eps)
+	rec.Network = nil
+	n.refreshHosts(rec)
 	return err
+}
+
+// Connect joins container ref to network name, as `network connect` does:
+// a running container gets the new interface at once, any container keeps
+// the network for its next starts.
+func (n *Networker) Connect(ctx context.Context, ref, name string, aliases []string) (*container.Record, error) {
+	nw, err := n.Networks.Get(name)
+	if err != nil {
+		return nil, err
+	}
+	id, err := n.Containers.Resolve(ref)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := n.Containers.Update(id, func(r *container.Record) error {
+		if r.Config.NetworkMode == "host" {
+			return fmt.Errorf("container %s shares the host's network, so it cannot join network %s", r.Name, nw.Name)
+		}
+		refs, err := joined(r)
+		if err != nil {
+			return err
+		}
+		for _, j := range refs {
+			if j.Name == nw.Name {
+				return fmt.Errorf("container %s is already connected to network %s", r.Name, nw.Name)
+			}
+		}
+		if r.State.Status == container.Running || r.State.Status == container.Paused {
+			if !processAlive(r) {
+				return fmt.Errorf("container %s: its process is gone", r.Name)
+			}
+			ep, err := n.join(r.ID, nw.Name, "/proc/"+strconv.Itoa(r.State.Pid)+"/ns/net", nextIfname(r.Network))
+			if err != nil {
+				return err
+			}
+			r.Network = append(r.Network, ep)
+		}
+		if r.Config.NetworkMode == "none" {
+			// Its only network so far: the first, with the default route.
+			r.Config.NetworkMode, r.Config.Aliases = nw.Name, aliases
+		} else {
+			r.Config.Networks = append(r.Config.Networks, container.NetworkRef{Name: nw.Name, Aliases: aliases})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	n.refreshHosts(rec)
+	return rec, nil
+}
+
+// Disconnect takes container ref off network name: its interface there goes
+// at once if it runs, and the network is no longer joined at its next
+// start. Leaving its first network also removes its published ports.
+func (n *Networker) Disconnect(ctx context.Context, ref, name string) (*container.Record, error) {
+	nw, err := n.Networks.Get(name)
+	if err != nil {
+		return nil, err
+	}
+	id, err := n.Containers.Resolve(ref)
+	if err != nil {
+		return nil, err
+	}
+	var left []container.Endpoint
+	rec, err := n.Containers.Update(id, func(r *container.Record) error {
+		refs, err := joined(r)
+		if err != nil {
+			return err
+		}
+		on := false
+		for _, j := range refs {
+			on = on || j.Name == nw.Name
+		}
+		if !on {
+			return fmt.Errorf("container %s is not connected to network %s", r.Name, nw.Name)
+		}
+		if first, _ := networkName(r.Config.NetworkMode); first == nw.Name {
+			// The next network joined becomes the first; with none left,
+			// the container keeps only its loopback.
+			r.Config.NetworkMode, r.Config.Aliases = "none", nil
+			if len(r.Config.Networks) > 0 {
+				r.Config.NetworkMode, r.Config.Aliases = r.Config.Networks[0].Name, r.Config.Networks[0].Aliases
+				r.Config.Networks = r.Config.Networks[1:]
+			}
+		} else {
+			r.Config.Networks = slices.DeleteFunc(r.Config.Networks, func(j container.NetworkRef) bool { return j.Name == nw.Name })
+		}
+		var kept []container.Endpoint
+		for i, ep := range r.Network {
+			if ep.Network != nw.Name {
+				kept = append(kept, ep)
+				continue
+			}
+			left = append(left, ep)
+			if i == 0 {
+				if err := netsetup.Unpublish(r.ID); err != nil {
+					return err
+				}
+			}
+		}
+		r.Network = kept
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var errs []error
+	for _, ep := range left {
+		errs = append(errs, netsetup.Detach(ep.HostVeth))
+		if pool, err := n.Networks.Pool(nw); err == nil {
+			errs = append(errs, pool.Release(rec.ID))
+		}
+	}
+	n.refreshHosts(rec)
+	return rec, errors.Join(errs...)
+}
+
+// nextIfname is the first ethN no endpoint uses.
+func nextIfname(eps []container.Endpoint) string {
+	for i := 0; ; i++ {
+		name := fmt.Sprintf("eth%d", i)
+		if !slices.ContainsFunc(eps, func(ep container.Endpoint) bool { return ep.Ifname == name || (ep.Ifname == "" && i == 0) }) {
+			return name
+		}
+	}
+}
+
+// processAlive says whether the record's process still runs: its pid names
+// the same process as when it started.
+func processAlive(r *container.Record) bool {
+	if r.State.Pid <= 0 {
+		return false
+	}
+	start, err := supervisor.ProcStartTime(r.State.Pid)
+	return err == nil && start == r.State.PidStart
 }
 
 // Files writes a container's /etc/hostname, /etc/hosts and
@@ -223,45 +417,64 @@ func writeInPlace(path string, b []byte) error {
 	return errors.Join(err, f.Close())
 }
 
-// refreshHosts rewrites /etc/hosts of every running container on network
-// nw: each gets its own entry, and on user-defined networks its peers by
-// name and alias, as docker's embedded DNS would answer them.
-func (n *Networker) refreshHosts(nw *netsetup.Network, changed *container.Record) {
+// refreshHosts rewrites /etc/hosts of every running container: each gets
+// its own entry and, on each user-defined network it shares with others,
+// their names and aliases there, as docker's embedded DNS would answer
+// them. changed is the container whose endpoints just changed; it counts as
+// running with the endpoints it holds.
+func (n *Networker) refreshHosts(changed *container.Record) {
 	recs, err := n.Containers.List()
 	if err != nil {
 		return
 	}
-	type member struct {
-		rec  *container.Record
-		addr netip.Addr
-	}
-	var members []member
+	var members []*container.Record
 	for _, r := range recs {
 		if r.ID == changed.ID {
 			r = changed
 		} else if r.State.Status != container.Running {
 			continue
 		}
-		for _, ep := range r.Network {
-			if ep.Network == nw.Name {
-				if a, err := netip.ParseAddr(ep.IP); err == nil {
-					members = append(members, member{r, a})
-				}
-			}
+		if len(r.Network) > 0 {
+			members = append(members, r)
 		}
+	}
+	if !slices.ContainsFunc(members, func(r *container.Record) bool { return r.ID == changed.ID }) {
+		_ = writeInPlace(filepath.Join(n.Containers.Dir(changed.ID), "hosts"), netsetup.Hosts(nil))
 	}
 	for _, me := range members {
-		entries := []netsetup.HostEntry{{Addr: me.addr, Names: []string{hostname(me.rec)}}}
-		if nw.Name != netsetup.DefaultNetwork {
+		own, err := netip.ParseAddr(me.Network[0].IP)
+		if err != nil {
+			continue
+		}
+		entries := []netsetup.HostEntry{{Addr: own, Names: []string{hostname(me)}}}
+		for _, mine := range me.Network {
+			if mine.Network == netsetup.DefaultNetwork {
+				continue
+			}
 			for _, p := range members {
-				if p.rec.ID != me.rec.ID {
-					names := append([]string{p.rec.Name}, p.rec.Config.Aliases...)
-					entries = append(entries, netsetup.HostEntry{Addr: p.addr, Names: names})
+				if p.ID == me.ID {
+					continue
+				}
+				for _, theirs := range p.Network {
+					if a, err := netip.ParseAddr(theirs.IP); err == nil && theirs.Network == mine.Network {
+						entries = append(entries, netsetup.HostEntry{Addr: a, Names: append([]string{p.Name}, aliasesOn(p, theirs.Network)...)})
+					}
 				}
 			}
 		}
-		_ = writeInPlace(filepath.Join(n.Containers.Dir(me.rec.ID), "hosts"), netsetup.Hosts(entries))
+		_ = writeInPlace(filepath.Join(n.Containers.Dir(me.ID), "hosts"), netsetup.Hosts(entries))
 	}
+}
+
+// aliasesOn is the container's --network-alias or --alias names on network.
+func aliasesOn(r *container.Record, network string) []string {
+	refs, _ := joined(r)
+	for _, j := range refs {
+		if j.Name == network {
+			return j.Aliases
+		}
+	}
+	return nil
 }
 
 // Reconcile removes the veths, leases and port rules of containers that no
@@ -280,7 +493,7 @@ func (n *Networker) Reconcile(alive func(id string) bool) error {
 		dead, err := pool.ReleaseDead(alive)
 		errs = append(errs, err)
 		for _, id := range dead {
-			errs = append(errs, netsetup.Unpublish(id), netsetup.Detach(hostVeth(id)))
+			errs = append(errs, netsetup.Unpublish(id), netsetup.Detach(hostVeth(id)), netsetup.Detach(extraVeth(id, nw)))
 		}
 	}
 	return errors.Join(errs...)

@@ -50,6 +50,11 @@ type Endpoint struct {
 	Addr     netip.Prefix // the container's address with the subnet's length
 	Gateway  netip.Addr
 	MTU      int
+	// Ifname names the interface inside the namespace; eth0 when empty.
+	Ifname string
+	// DefaultRoute routes the namespace's traffic through Gateway: true for
+	// a container's first network only.
+	DefaultRoute bool
 }
 
 // MAC derives a stable address from an IPv4 address, as docker does:
@@ -60,8 +65,9 @@ func MAC(a netip.Addr) net.HardwareAddr {
 }
 
 // Attach connects the namespace to the bridge with a veth pair: the host
-// side on the bridge, the other side moved into the namespace as eth0 with
-// its address, MAC and default route, loopback up. When a step fails, what
+// side on the bridge, the other side moved into the namespace as eth0 (or
+// ep.Ifname) with its address, MAC and, if asked, the default route;
+// loopback up. When a step fails, what
 // the earlier ones made is removed.
 func Attach(ep Endpoint) (err error) {
 	br, err := netlink.LinkByName(ep.Bridge)
@@ -104,28 +110,35 @@ func Attach(ep Endpoint) (err error) {
 	return nil
 }
 
-// configureInside names the moved veth eth0 and gives it its identity.
+// configureInside names the moved veth and gives it its identity.
 func configureInside(h *netlink.Handle, peer string, ep Endpoint) error {
 	link, err := h.LinkByName(peer)
 	if err != nil {
 		return err
 	}
-	if err := h.LinkSetName(link, "eth0"); err != nil {
-		return fmt.Errorf("naming eth0: %w", err)
+	name := ep.Ifname
+	if name == "" {
+		name = "eth0"
+	}
+	if err := h.LinkSetName(link, name); err != nil {
+		return fmt.Errorf("naming %s: %w", name, err)
 	}
 	if err := h.LinkSetHardwareAddr(link, MAC(ep.Addr.Addr())); err != nil {
-		return fmt.Errorf("setting eth0's MAC: %w", err)
+		return fmt.Errorf("setting %s's MAC: %w", name, err)
 	}
 	if err := h.AddrAdd(link, &netlink.Addr{IPNet: prefixNet(ep.Addr)}); err != nil {
-		return fmt.Errorf("giving eth0 %s: %w", ep.Addr, err)
+		return fmt.Errorf("giving %s %s: %w", name, ep.Addr, err)
 	}
 	if err := h.LinkSetUp(link); err != nil {
-		return fmt.Errorf("bringing eth0 up: %w", err)
+		return fmt.Errorf("bringing %s up: %w", name, err)
 	}
 	if lo, err := h.LinkByName("lo"); err == nil {
 		if err := h.LinkSetUp(lo); err != nil {
 			return fmt.Errorf("bringing lo up: %w", err)
 		}
+	}
+	if !ep.DefaultRoute {
+		return nil
 	}
 	route := &netlink.Route{LinkIndex: link.Attrs().Index, Gw: net.IP(ep.Gateway.AsSlice()), Scope: unix.RT_SCOPE_UNIVERSE}
 	if err := h.RouteAdd(route); err != nil {

@@ -45,7 +45,7 @@ func TestAttachAndDetach(t *testing.T) {
 	if err := EnsureBridge(bridge, gw, 1500); err != nil {
 		t.Fatalf("a second EnsureBridge: %v", err)
 	}
-	ep := Endpoint{Bridge: bridge, HostVeth: veth, NetNS: "/run/netns/" + ns, Addr: addr, Gateway: gw.Addr(), MTU: 1500}
+	ep := Endpoint{Bridge: bridge, HostVeth: veth, NetNS: "/run/netns/" + ns, Addr: addr, Gateway: gw.Addr(), MTU: 1500, DefaultRoute: true}
 	if err := Attach(ep); err != nil {
 		t.Fatal(err)
 	}

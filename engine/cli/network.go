@@ -12,13 +12,15 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/berth-dev/berth/engine"
+	"github.com/berth-dev/berth/engine/events"
 	"github.com/berth-dev/berth/netsetup"
 )
 
 func init() {
 	register(func(root *cobra.Command, opts *Options) {
 		net := group(root, "network", "Manage networks")
-		net.AddCommand(networkCreateCmd(opts), networkLsCmd(opts), networkInspectCmd(opts), networkRmCmd(opts), networkPruneCmd(opts))
+		net.AddCommand(networkCreateCmd(opts), networkLsCmd(opts), networkInspectCmd(opts), networkRmCmd(opts), networkPruneCmd(opts),
+			networkConnectCmd(opts), networkDisconnectCmd(opts))
 		root.AddCommand(portCmd(opts))
 		group(root, "container", "Manage containers").AddCommand(portCmd(opts))
 	})
@@ -190,6 +192,67 @@ func networkRmCmd(opts *Options) *cobra.Command {
 			return nil
 		},
 	}
+}
+
+func networkConnectCmd(opts *Options) *cobra.Command {
+	var aliases []string
+	cmd := &cobra.Command{
+		Use: "connect [OPTIONS] NETWORK CONTAINER", Short: "Connect a container to a network", Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			e, err := openEngine(cmd.Context(), opts)
+			if err != nil {
+				return err
+			}
+			nw, err := engine.NewNetworker(opts.Root, e.Containers)
+			if err != nil {
+				return err
+			}
+			rec, err := nw.Connect(cmd.Context(), args[1], args[0], aliases)
+			if err != nil {
+				return &ExitError{Code: 1, Err: err}
+			}
+			networkEvent(e, nw, "connect", args[0], rec.ID)
+			return nil
+		},
+	}
+	cmd.Flags().StringSliceVar(&aliases, "alias", nil, "add a network-scoped alias for the container")
+	return cmd
+}
+
+func networkDisconnectCmd(opts *Options) *cobra.Command {
+	var force bool
+	cmd := &cobra.Command{
+		Use: "disconnect [OPTIONS] NETWORK CONTAINER", Short: "Disconnect a container from a network", Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			e, err := openEngine(cmd.Context(), opts)
+			if err != nil {
+				return err
+			}
+			nw, err := engine.NewNetworker(opts.Root, e.Containers)
+			if err != nil {
+				return err
+			}
+			rec, err := nw.Disconnect(cmd.Context(), args[1], args[0])
+			if err != nil {
+				return &ExitError{Code: 1, Err: err}
+			}
+			networkEvent(e, nw, "disconnect", args[0], rec.ID)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVarP(&force, "force", "f", false, "accepted for docker compatibility: berth always disconnects at once")
+	return cmd
+}
+
+// networkEvent journals a container joining or leaving a network, in
+// docker's form: the network's ID, with the container and network names.
+func networkEvent(e *engine.Engine, nw *engine.Networker, action, network, container string) {
+	n, err := nw.Networks.Get(network)
+	if err != nil {
+		return
+	}
+	e.Events.Append(events.Event{Type: events.TypeNetwork, Action: action, ID: n.ID,
+		Attributes: map[string]string{"container": container, "name": n.Name, "type": "bridge"}})
 }
 
 func networkPruneCmd(opts *Options) *cobra.Command {

@@ -68,9 +68,12 @@ type Config struct {
 	Mounts      []Mount       `json:"mounts,omitempty"`
 	NetworkMode string        `json:"network_mode,omitempty"`
 	Aliases     []string      `json:"aliases,omitempty"`
-	Ports       []string      `json:"ports,omitempty"`
-	PublishAll  bool          `json:"publish_all,omitempty"`
-	Healthcheck *Healthcheck  `json:"healthcheck,omitempty"`
+	// Networks are the user-defined networks joined beside NetworkMode's,
+	// by `network connect`.
+	Networks    []NetworkRef `json:"networks,omitempty"`
+	Ports       []string     `json:"ports,omitempty"`
+	PublishAll  bool         `json:"publish_all,omitempty"`
+	Healthcheck *Healthcheck `json:"healthcheck,omitempty"`
 }
 
 // RestartPolicy is docker's --restart: no, always, unless-stopped, on-failure[:N].
@@ -105,9 +108,18 @@ type Healthcheck struct {
 	Retries     int           `json:"retries,omitempty"`
 }
 
+// NetworkRef is a further network a container is on, with its names there.
+type NetworkRef struct {
+	Name    string   `json:"name"`
+	Aliases []string `json:"aliases,omitempty"`
+}
+
 // Endpoint is the container's place on one network.
 type Endpoint struct {
-	Network  string   `json:"network"`
+	Network string `json:"network"`
+	// Ifname is the interface inside the container: eth0 on the first
+	// network, eth1 and on for the others.
+	Ifname   string   `json:"ifname,omitempty"`
 	IP       string   `json:"ip,omitempty"`
 	Gateway  string   `json:"gateway,omitempty"`
 	MAC      string   `json:"mac,omitempty"`
