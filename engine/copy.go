@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -52,6 +53,53 @@ func (e *Engine) CopyTo(ctx context.Context, ref, dst string, r io.Reader, keepO
 			return fmt.Errorf("copying into %s: not a directory", dst)
 		}
 		_, err = archive.Unpack(ctx, r, dir, archive.Options{NoChown: !keepOwners})
+		return err
+	})
+}
+
+// CopyPathTo copies the host path src into the container at dst with
+// docker cp's rules: into dst when it is a directory; as dst when dst is a
+// file (a file over a file) or does not exist yet but its parent does. A
+// dst ending in "/" must be a directory.
+func (e *Engine) CopyPathTo(ctx context.Context, ref, src, dst string, keepOwners bool) error {
+	abs, err := filepath.Abs(src)
+	if err != nil {
+		return err
+	}
+	srcInfo, err := os.Lstat(abs)
+	if err != nil {
+		return fmt.Errorf("copying %s: %w", src, errNoSuchPath(err))
+	}
+	host, err := os.OpenRoot(filepath.Dir(abs))
+	if err != nil {
+		return err
+	}
+	defer host.Close()
+	return e.withRootfs(ctx, ref, func(rootfs string) error {
+		target, err := securejoin.SecureJoin(rootfs, dst)
+		if err != nil {
+			return err
+		}
+		into, as := target, filepath.Base(abs)
+		fi, err := os.Lstat(target)
+		switch {
+		case err == nil && fi.IsDir():
+		case err == nil && srcInfo.IsDir():
+			return fmt.Errorf("copying %s into %s: cannot copy a directory over a file", src, dst)
+		case err != nil && !errors.Is(err, fs.ErrNotExist):
+			return fmt.Errorf("copying into %s: %w", dst, err)
+		case strings.HasSuffix(dst, "/"):
+			return fmt.Errorf("copying into %s: no such directory", dst)
+		default:
+			into, as = filepath.Dir(target), filepath.Base(target)
+			if pi, err := os.Stat(into); err != nil || !pi.IsDir() {
+				return fmt.Errorf("copying into %s: %s is not a directory", dst, path.Dir(path.Clean("/"+dst)))
+			}
+		}
+		pr, pw := io.Pipe()
+		go func() { pw.CloseWithError(TarPathAs(ctx, pw, host, filepath.Base(abs), as)) }()
+		_, err = archive.Unpack(ctx, pr, into, archive.Options{NoChown: !keepOwners})
+		pr.CloseWithError(err)
 		return err
 	})
 }
@@ -104,6 +152,15 @@ func (e *Engine) mountedRootfs(rec *container.Record) (string, bool) {
 // itself) and, for a directory, everything below it, as a tar stream whose
 // entries start with name's base. Links are written as links, never followed.
 func TarPath(ctx context.Context, w io.Writer, root *os.Root, name string) error {
+	as := path.Base(name)
+	if name == "" || name == "." {
+		as = "."
+	}
+	return TarPathAs(ctx, w, root, name, as)
+}
+
+// TarPathAs is TarPath with the entries starting with as instead.
+func TarPathAs(ctx context.Context, w io.Writer, root *os.Root, name, as string) error {
 	if name == "" {
 		name = "."
 	}
@@ -112,10 +169,7 @@ func TarPath(ctx context.Context, w io.Writer, root *os.Root, name string) error
 		return fmt.Errorf("%s: %w", "/"+name, errNoSuchPath(err))
 	}
 	tw := tar.NewWriter(w)
-	prefix := path.Base(name)
-	if name == "." {
-		prefix = "."
-	}
+	prefix := as
 	add := func(rel string, fi fs.FileInfo) error {
 		full := path.Join(name, rel)
 		link := ""

@@ -145,22 +145,7 @@ func cpCmd(opts *Options) *cobra.Command {
 				if args[0] == "-" {
 					return notFound(e.CopyTo(ctx, dstC, dstPath, os.Stdin, archiveMode))
 				}
-				pr, pw := io.Pipe()
-				go func() {
-					abs, err := filepath.Abs(args[0])
-					if err != nil {
-						pw.CloseWithError(err)
-						return
-					}
-					root, err := os.OpenRoot(filepath.Dir(abs))
-					if err != nil {
-						pw.CloseWithError(err)
-						return
-					}
-					defer root.Close()
-					pw.CloseWithError(engine.TarPath(ctx, pw, root, filepath.Base(abs)))
-				}()
-				return notFound(e.CopyTo(ctx, dstC, dstPath, pr, archiveMode))
+				return notFound(e.CopyPathTo(ctx, dstC, args[0], dstPath, archiveMode))
 			}
 			return errors.New("one of the paths must name a container: CONTAINER:PATH")
 		},

@@ -1,9 +1,12 @@
 package cli
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/berth-dev/berth/engine/runner"
@@ -46,5 +49,73 @@ func TestScripts(t *testing.T) {
 			defer f.Close()
 			return layertest.WriteTar(f, busyboxApplets(env.T()))
 		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"udpecho": cmdUDPEcho,
+			"netns":   cmdNetns,
+		},
 	})
+}
+
+var udpecho struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// cmdUDPEcho copies a static build of testdata/udpecho to the path given:
+// busybox has no UDP server, and the berth binary is not static.
+func cmdUDPEcho(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: udpecho PATH")
+	}
+	udpecho.once.Do(func() {
+		dir, err := os.MkdirTemp("", "berth-udpecho")
+		if err != nil {
+			udpecho.err = err
+			return
+		}
+		udpecho.path = filepath.Join(dir, "udpecho")
+		cmd := exec.Command("go", "build", "-o", udpecho.path, ".")
+		cmd.Dir = "testdata/udpecho"
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			udpecho.err = fmt.Errorf("building udpecho: %v\n%s", err, out)
+		}
+	})
+	ts.Check(udpecho.err)
+	b, err := os.ReadFile(udpecho.path)
+	ts.Check(err)
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), b, 0o755))
+}
+
+// cmdNetns makes a network namespace standing in for a host outside: NAME
+// joined to the host by a veth pair, the host side HOSTADDR, the namespace
+// side NSADDR (both CIDR), with no route beyond its own link, so that
+// traffic from containers reaches it only through berth's masquerade. It is
+// removed when the script ends.
+func cmdNetns(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: netns NAME HOSTADDR NSADDR")
+	}
+	name, hostAddr, nsAddr := args[0], args[1], args[2]
+	veth := "vt" + name[:min(len(name), 10)]
+	ip := func(a ...string) {
+		if out, err := exec.Command("ip", a...).CombinedOutput(); err != nil {
+			ts.Fatalf("ip %s: %v\n%s", strings.Join(a, " "), err, out)
+		}
+	}
+	exec.Command("ip", "netns", "del", name).Run() // a leftover of an earlier run
+	exec.Command("ip", "link", "del", veth).Run()
+	ip("netns", "add", name)
+	ts.Defer(func() {
+		exec.Command("ip", "link", "del", veth).Run()
+		exec.Command("ip", "netns", "del", name).Run()
+	})
+	ip("link", "add", veth, "type", "veth", "peer", "name", veth+"p")
+	ip("link", "set", veth+"p", "netns", name)
+	ip("addr", "add", hostAddr, "dev", veth)
+	ip("link", "set", veth, "up")
+	ip("-n", name, "addr", "add", nsAddr, "dev", veth+"p")
+	ip("-n", name, "link", "set", veth+"p", "up")
+	ip("-n", name, "link", "set", "lo", "up")
 }
