@@ -284,5 +284,35 @@ func (s *Store) Remove(name string) error {
 	if err := DeleteBridge(n.Bridge); err != nil {
 		return err
 	}
-	return os.RemoveAll(filepath.Join(s.dir, name))
+	if err := os.RemoveAll(filepath.Join(s.dir, name)); err != nil {
+		return err
+	}
+	return DropTableIfEmpty()
+}
+
+// Destroy removes every network, the default one too, with its bridge and
+// its rules, whatever leases remain: what `system reset` does once the
+// containers are gone.
+func (s *Store) Destroy() error {
+	unlock, err := s.lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	ns, err := s.List()
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, n := range ns {
+		if pool, err := s.Pool(n); err == nil {
+			leases, _ := pool.Leases()
+			for id := range leases {
+				errs = append(errs, Unpublish(id))
+			}
+		}
+		errs = append(errs, DisableNAT(n.Bridge), DeleteBridge(n.Bridge), os.RemoveAll(filepath.Join(s.dir, n.Name)))
+	}
+	errs = append(errs, DropTableIfEmpty())
+	return errors.Join(errs...)
 }

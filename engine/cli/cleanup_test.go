@@ -1,13 +1,7 @@
 package cli
 
 import (
-	"bufio"
-	"os"
 	"path/filepath"
-	"sort"
-	"strings"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/berth-dev/berth/engine"
 	"github.com/berth-dev/berth/engine/runner"
@@ -39,21 +33,5 @@ func cleanupRoot(root string) {
 			_ = netsetup.DeleteBridge(n.Bridge)
 		}
 	}
-	f, err := os.Open("/proc/self/mountinfo")
-	if err != nil {
-		return
-	}
-	defer f.Close()
-	var points []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) > 4 && strings.HasPrefix(fields[4], root+"/") {
-			points = append(points, fields[4])
-		}
-	}
-	sort.Sort(sort.Reverse(sort.StringSlice(points)))
-	for _, p := range points {
-		_ = unix.Unmount(p, unix.MNT_DETACH)
-	}
+	unmountUnder(root)
 }

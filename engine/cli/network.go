@@ -263,22 +263,9 @@ func networkPruneCmd(opts *Options) *cobra.Command {
 			if !force && !confirm("WARNING! This will remove all custom networks not used by at least one container.") {
 				return nil
 			}
-			s, err := networkStore(opts)
+			removed, err := pruneNetworks(opts)
 			if err != nil {
 				return err
-			}
-			ns, err := s.List()
-			if err != nil {
-				return err
-			}
-			var removed []string
-			for _, n := range ns {
-				if n.Name == netsetup.DefaultNetwork {
-					continue
-				}
-				if err := s.Remove(n.Name); err == nil {
-					removed = append(removed, n.Name)
-				}
 			}
 			if len(removed) > 0 {
 				fmt.Fprintln(cmd.OutOrStdout(), "Deleted Networks:")
@@ -291,6 +278,29 @@ func networkPruneCmd(opts *Options) *cobra.Command {
 	}
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "do not prompt for confirmation")
 	return cmd
+}
+
+// pruneNetworks removes the user-defined networks no running container is
+// on, and returns their names.
+func pruneNetworks(opts *Options) ([]string, error) {
+	s, err := networkStore(opts)
+	if err != nil {
+		return nil, err
+	}
+	ns, err := s.List()
+	if err != nil {
+		return nil, err
+	}
+	var removed []string
+	for _, n := range ns {
+		if n.Name == netsetup.DefaultNetwork {
+			continue
+		}
+		if err := s.Remove(n.Name); err == nil {
+			removed = append(removed, n.Name)
+		}
+	}
+	return removed, nil
 }
 
 func portCmd(opts *Options) *cobra.Command {

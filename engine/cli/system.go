@@ -17,7 +17,7 @@ import (
 func init() {
 	register(func(root *cobra.Command, opts *Options) {
 		root.AddCommand(inspectCmd(opts))
-		group(root, "system", "Manage berth").AddCommand(systemPruneCmd(opts))
+		group(root, "system", "Manage berth").AddCommand(systemPruneCmd(opts), systemResetCmd(opts))
 	})
 }
 
@@ -72,9 +72,9 @@ func systemPruneCmd(opts *Options) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			warning := "WARNING! This will remove:\n  - all stopped containers\n  - all dangling images\n  - all build cache"
+			warning := "WARNING! This will remove:\n  - all stopped containers\n  - all networks not used by at least one container\n  - all dangling images\n  - all build cache"
 			if all {
-				warning = "WARNING! This will remove:\n  - all stopped containers\n  - all images without at least one container associated to them\n  - all build cache"
+				warning = "WARNING! This will remove:\n  - all stopped containers\n  - all networks not used by at least one container\n  - all images without at least one container associated to them\n  - all build cache"
 			}
 			if volumes {
 				warning += "\n  - all volumes not used by at least one container"
@@ -100,6 +100,13 @@ func systemPruneCmd(opts *Options) *cobra.Command {
 				fmt.Println("Deleted Containers:")
 				for _, id := range removed {
 					fmt.Println(id)
+				}
+				fmt.Println()
+			}
+			if names, err := pruneNetworks(opts); err == nil && len(names) > 0 {
+				fmt.Println("Deleted Networks:")
+				for _, n := range names {
+					fmt.Println(n)
 				}
 				fmt.Println()
 			}
