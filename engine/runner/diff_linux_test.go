@@ -166,6 +166,15 @@ func TestDifferential(t *testing.T) {
 				s.Process.Cwd = "/home/berth"
 				s.Process.Env = append(s.Process.Env, "HOME=/root", "A=b c")
 			}},
+		// Without HOME in the config, HOME comes from the user's entry in
+		// the container's /etc/passwd, or is "/" for a user with none.
+		{name: "home-root", script: `echo "HOME=$HOME"`},
+		{name: "home-user", script: `echo "HOME=$HOME"`,
+			spec: func(s *specs.Spec) { s.Process.User = specs.User{UID: 1000, GID: 1000} }},
+		{name: "home-no-entry", script: `echo "HOME=$HOME"`,
+			spec: func(s *specs.Spec) { s.Process.User = specs.User{UID: 4242, GID: 4242} }},
+		{name: "home-empty", script: `echo "HOME=$HOME"`,
+			spec: func(s *specs.Spec) { s.Process.Env = append(s.Process.Env, "HOME=") }},
 		{name: "dev", script: `ls -a /dev | sort`},
 		{name: "dev-nodes", script: `for f in /dev/* /dev/pts/* /dev/shm /dev/mqueue; do stat -c '%n %F %a %u %g %t %T' $f; done`},
 		{name: "dev-links", script: `for f in /dev/*; do [ -L $f ] && echo $f $(readlink $f); done; true`},

@@ -105,6 +105,12 @@ func finalize(spec *specs.Spec, p *specs.Process, path string, beforeShim func()
 			return fmt.Errorf("linux.seccomp: %w", err)
 		}
 	}
+	env := p.Env
+	if !hasEnv(env, "PATH") {
+		env = append(env[:len(env):len(env)], "PATH="+DefaultPath)
+	}
+	// Read as root: the user may not be able to read /etc/passwd.
+	env = withHome(env, p.User.UID)
 	if err := chdir(p.Cwd); err != nil {
 		return err
 	}
@@ -132,10 +138,6 @@ func finalize(spec *specs.Spec, p *specs.Process, path string, beforeShim func()
 	if err := unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {
 		return fmt.Errorf("marking descriptors close-on-exec: %w", err)
 	}
-	env := p.Env
-	if !hasPath(env) {
-		env = append(env[:len(env):len(env)], "PATH="+DefaultPath)
-	}
 	if shim {
 		beforeShim()
 		return runShim(path, p.Args, env)
@@ -146,15 +148,6 @@ func finalize(spec *specs.Spec, p *specs.Process, path string, beforeShim func()
 		code = 127
 	}
 	return &ExitError{code, fmt.Sprintf("exec: %q: %v", p.Args[0], err)}
-}
-
-func hasPath(env []string) bool {
-	for _, e := range env {
-		if strings.HasPrefix(e, "PATH=") {
-			return true
-		}
-	}
-	return false
 }
 
 // chdir enters the working directory, making it as docker does when the
