@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -24,6 +26,7 @@ func New(root string) (Snapshotter, error) {
 	if _, err := os.Stat(filepath.Join(base, "copy")); err == nil {
 		return NewCopy(filepath.Join(base, "copy"))
 	}
+	removeStaleChecks(base)
 	if OverlaySupported(base) {
 		return NewOverlay(filepath.Join(base, "overlay"))
 	}
@@ -34,7 +37,7 @@ func New(root string) (Snapshotter, error) {
 // works on that filesystem (it does not, for instance, with an upper
 // directory on another overlay).
 func OverlaySupported(dir string) bool {
-	tmp, err := os.MkdirTemp(dir, ".overlay-check-")
+	tmp, err := os.MkdirTemp(dir, fmt.Sprintf("%s%d-", checkPrefix, os.Getpid()))
 	if err != nil {
 		return false
 	}
@@ -51,4 +54,31 @@ func OverlaySupported(dir string) bool {
 	}
 	unix.Unmount(merged, unix.MNT_DETACH)
 	return true
+}
+
+// checkPrefix starts the name of a test mount's directory, followed by the
+// pid of the process that made it.
+const checkPrefix = ".overlay-check-"
+
+// removeStaleChecks undoes the test mounts of processes that were killed
+// before they could unmount them. Those of live processes are left alone.
+func removeStaleChecks(base string) {
+	ents, err := os.ReadDir(base)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		rest, ok := strings.CutPrefix(e.Name(), checkPrefix)
+		if !ok {
+			continue
+		}
+		pidText, _, _ := strings.Cut(rest, "-")
+		pid, err := strconv.Atoi(pidText)
+		if err == nil && pid > 0 && unix.Kill(pid, 0) != unix.ESRCH {
+			continue
+		}
+		dir := filepath.Join(base, e.Name())
+		unix.Unmount(filepath.Join(dir, "merged"), unix.MNT_DETACH)
+		os.RemoveAll(dir)
+	}
 }

@@ -1,6 +1,6 @@
 # Containers run to exit through the whole engine: `berth run --rm IMAGE true`
 # with the default bridge network and with --network none, against
-# `podman run --rm` and `docker run --rm` on the same busybox image; twenty
+# `podman run --rm` and `docker run --rm` on the same busybox image; fifty
 # containers started at once; the memory of one supervisor.
 rw=$BENCH_WORK/run
 mkdir -p "$rw/rootfs/bin" "$rw/rootfs/etc"
@@ -28,11 +28,11 @@ if ensure_dockerd && docker import "$rw/busybox.tar" bench-run >/dev/null; then
 else
 	echo "| run vs docker | no docker daemon | | | | |"
 fi
-# Twenty at once, detached, until all twenty run.
-many() { echo "sh -c 'for i in \$(seq 20); do $1 run -d --network none bench-run sleep 60 >/dev/null & done; wait; $2'"; }
+# Fifty at once, detached, until all fifty run.
+many() { echo "sh -c 'for i in \$(seq 50); do $1 run -d --network none bench-run sleep 60 >/dev/null & done; wait; $2'"; }
 b_many=$(median_ms 3 "$(many "$B" "$B rm -f \$($B ps -aq) >/dev/null")")
 p_many=$(median_ms 3 "$(many "$P" "$P rm -f -t 0 -a >/dev/null 2>&1")")
-row "20 containers started at once" ms "$b_many" "podman run -d" "$p_many" "faster"
+row "50 containers started at once" ms "$b_many" "podman run -d" "$p_many" "faster"
 # A supervisor's resident memory, against podman's conmon.
 $B run -d --name rss bench-run sleep 60 >/dev/null
 $P run -d --name rss bench-run sleep 60 >/dev/null 2>&1
