@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/berth-dev/berth/engine"
+	"github.com/berth-dev/berth/engine/container"
 	"github.com/berth-dev/berth/engine/events"
 	"github.com/berth-dev/berth/netsetup"
 )
@@ -199,20 +200,9 @@ func networkConnectCmd(opts *Options) *cobra.Command {
 	cmd := &cobra.Command{
 		Use: "connect [OPTIONS] NETWORK CONTAINER", Short: "Connect a container to a network", Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			e, err := openEngine(cmd.Context(), opts)
-			if err != nil {
-				return err
-			}
-			nw, err := engine.NewNetworker(opts.Root, e.Containers)
-			if err != nil {
-				return err
-			}
-			rec, err := nw.Connect(cmd.Context(), args[1], args[0], aliases)
-			if err != nil {
-				return &ExitError{Code: 1, Err: err}
-			}
-			networkEvent(e, nw, "connect", args[0], rec.ID)
-			return nil
+			return changeMembership(cmd, opts, "connect", args[0], args[1], func(nw *engine.Networker) (*container.Record, error) {
+				return nw.Connect(cmd.Context(), args[1], args[0], aliases)
+			})
 		},
 	}
 	cmd.Flags().StringSliceVar(&aliases, "alias", nil, "add a network-scoped alias for the container")
@@ -224,35 +214,35 @@ func networkDisconnectCmd(opts *Options) *cobra.Command {
 	cmd := &cobra.Command{
 		Use: "disconnect [OPTIONS] NETWORK CONTAINER", Short: "Disconnect a container from a network", Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			e, err := openEngine(cmd.Context(), opts)
-			if err != nil {
-				return err
-			}
-			nw, err := engine.NewNetworker(opts.Root, e.Containers)
-			if err != nil {
-				return err
-			}
-			rec, err := nw.Disconnect(cmd.Context(), args[1], args[0])
-			if err != nil {
-				return &ExitError{Code: 1, Err: err}
-			}
-			networkEvent(e, nw, "disconnect", args[0], rec.ID)
-			return nil
+			return changeMembership(cmd, opts, "disconnect", args[0], args[1], func(nw *engine.Networker) (*container.Record, error) {
+				return nw.Disconnect(cmd.Context(), args[1], args[0])
+			})
 		},
 	}
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "accepted for docker compatibility: berth always disconnects at once")
 	return cmd
 }
 
-// networkEvent journals a container joining or leaving a network, in
-// docker's form: the network's ID, with the container and network names.
-func networkEvent(e *engine.Engine, nw *engine.Networker, action, network, container string) {
-	n, err := nw.Networks.Get(network)
+// changeMembership runs a connect or disconnect and journals it in docker's
+// form: the network's ID, with the container and the network's name.
+func changeMembership(cmd *cobra.Command, opts *Options, action, network, ref string, change func(*engine.Networker) (*container.Record, error)) error {
+	e, err := openEngine(cmd.Context(), opts)
 	if err != nil {
-		return
+		return err
 	}
-	e.Events.Append(events.Event{Type: events.TypeNetwork, Action: action, ID: n.ID,
-		Attributes: map[string]string{"container": container, "name": n.Name, "type": "bridge"}})
+	nw, err := engine.NewNetworker(opts.Root, e.Containers)
+	if err != nil {
+		return err
+	}
+	rec, err := change(nw)
+	if err != nil {
+		return &ExitError{Code: 1, Err: err}
+	}
+	if n, err := nw.Networks.Get(network); err == nil {
+		e.Events.Append(events.Event{Type: events.TypeNetwork, Action: action, ID: n.ID,
+			Attributes: map[string]string{"container": rec.ID, "name": n.Name, "type": "bridge"}})
+	}
+	return nil
 }
 
 func networkPruneCmd(opts *Options) *cobra.Command {
