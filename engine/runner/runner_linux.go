@@ -181,13 +181,25 @@ func (c *Container) startInit(self string, args []string, flags uintptr, env []s
 	if c.stdio, err = openStdio(stdio, terminal); err != nil {
 		return err
 	}
-	cmd := exec.Command(self, append([]string{"runtime"}, args...)...)
-	cmd.Args[0] = "berth"
-	cmd.Env = append([]string{}, env...)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = c.stdio.files[0], c.stdio.files[1], c.stdio.files[2]
-	cmd.ExtraFiles = []*os.File{child, cfgR}
-	cmd.SysProcAttr = &unix.SysProcAttr{Cloneflags: flags}
-	if err := cmd.Start(); err != nil {
+	newCmd := func() *exec.Cmd {
+		cmd := exec.Command(self, append([]string{"runtime"}, args...)...)
+		cmd.Args[0] = "berth"
+		cmd.Env = append([]string{}, env...)
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = c.stdio.files[0], c.stdio.files[1], c.stdio.files[2]
+		cmd.ExtraFiles = []*os.File{child, cfgR}
+		cmd.SysProcAttr = &unix.SysProcAttr{Cloneflags: flags}
+		return cmd
+	}
+	cmd := newCmd()
+	inside, err := c.cg.StartInside(cmd.SysProcAttr, cmd.Start)
+	if err != nil {
+		// Born inside, the init counts against a pids limit of 1 together
+		// with the thread that forks it, and a kernel may refuse
+		// CLONE_INTO_CGROUP: start it outside and move it in.
+		cmd, inside = newCmd(), false
+		err = cmd.Start()
+	}
+	if err != nil {
 		c.stdio.release()
 		return fmt.Errorf("starting the container's init: %w", err)
 	}
@@ -197,8 +209,10 @@ func (c *Container) startInit(self string, args []string, flags uintptr, env []s
 	cfgR.Close()
 	c.rec.Pid = cmd.Process.Pid
 	c.rec.PidStart, _ = procStart(c.rec.Pid)
-	if err := c.cg.Apply(c.rec.Pid); err != nil {
-		return fmt.Errorf("moving the init into cgroup %s: %w", c.rec.CgroupPath, err)
+	if !inside {
+		if err := c.cg.Apply(c.rec.Pid); err != nil {
+			return fmt.Errorf("moving the init into cgroup %s: %w", c.rec.CgroupPath, err)
+		}
 	}
 	return writeConfig(cfgW, cfg)
 }

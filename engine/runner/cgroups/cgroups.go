@@ -1,6 +1,8 @@
 package cgroups
 
 import (
+	"syscall"
+
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -10,6 +12,11 @@ import (
 type Manager interface {
 	// Apply moves the process pid (and with it, its threads) into the cgroup.
 	Apply(pid int) error
+	// StartInside runs start, which starts one process with attr from the
+	// calling OS thread (as exec.Cmd.Start does), so that the process is
+	// born in the cgroup, and reports whether it was; if it was not, the
+	// caller must Apply it. It may amend attr.
+	StartInside(attr *syscall.SysProcAttr, start func() error) (bool, error)
 	// Set writes the given resource limits; nil fields are left as they are.
 	Set(r *specs.LinuxResources) error
 	// Freeze stops every process in the cgroup and returns once they are

@@ -1,0 +1,56 @@
+package cgroups
+
+import (
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// A process StartInside starts is born in the cgroup in every hierarchy,
+// without Apply, and no thread of the caller stays behind in it.
+func TestStartInside(t *testing.T) {
+	// A device rule, so that the cgroup exists in the devices hierarchy too.
+	m := newTestCgroup(t, &specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{{Allow: true, Access: "rwm"}}})
+	cmd := exec.Command("cat", "/proc/self/cgroup")
+	var out strings.Builder
+	cmd.Stdout = &out
+	cmd.SysProcAttr = &syscall.SysProcAttr{}
+	inside, err := m.StartInside(cmd.SysProcAttr, cmd.Start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if !inside {
+		t.Fatal("StartInside says the process was not born inside")
+	}
+	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		// hierarchy-ID:controllers:path; hugetlb may live outside
+		// /sys/fs/cgroup, where berth makes no cgroup.
+		f := strings.SplitN(line, ":", 3)
+		if len(f) != 3 || strings.Contains(f[1], "hugetlb") || strings.Contains(f[1], "rdma") ||
+			strings.Contains(f[1], "net_") || strings.Contains(f[1], "perf_event") || strings.Contains(f[1], "misc") {
+			continue
+		}
+		if f[2] != m.Path() {
+			t.Errorf("born in %s, want %s (%s)", f[2], m.Path(), line)
+		}
+	}
+	procs, err := m.Procs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(procs, os.Getpid()) {
+		t.Errorf("a thread of the test process is left in the cgroup: %v", procs)
+	}
+	self, _ := os.ReadFile("/proc/self/cgroup")
+	if strings.Contains(string(self), m.Path()) {
+		t.Errorf("the test process is in the cgroup:\n%s", self)
+	}
+}
