@@ -73,7 +73,8 @@ type capsets struct {
 // dropBounding shrinks the calling thread's bounding set to c.bounding; it
 // needs CAP_SETPCAP, so it comes before anything else drops it.
 func (c capsets) dropBounding() error {
-	for i := 0; i <= lastCap(); i++ {
+	last := lastCap()
+	for i := 0; i <= last; i++ {
 		if c.bounding&(1<<uint(i)) == 0 {
 			if err := unix.Prctl(unix.PR_CAPBSET_DROP, uintptr(i), 0, 0, 0); err != nil && err != unix.EINVAL {
 				return fmt.Errorf("dropping capability %d from the bounding set: %w", i, err)

@@ -27,6 +27,12 @@ type initConfig struct {
 	Process *specs.Process `json:"process,omitempty"`
 }
 
+// A container's init starts as soon as the runner's own dependencies are
+// initialized, before the init functions of the packages only berth's
+// command line needs (schemas compiled, commands registered), which would
+// only delay it.
+func init() { MaybeInit() }
+
 // MaybeInit runs the container init if the process was started as one
 // (`berth runtime init` or `berth runtime exec-init`), and never returns
 // then; otherwise it returns at once. main calls it first thing, and so
