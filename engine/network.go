@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/berth-dev/berth/engine/container"
+	"github.com/berth-dev/berth/engine/opts"
 	"github.com/berth-dev/berth/engine/supervisor"
 	"github.com/berth-dev/berth/netsetup"
 )
@@ -386,17 +387,50 @@ func (n *Networker) Files(rec *container.Record, dir string) (SpecFiles, error) 
 	if err := os.WriteFile(sf.Hostname, []byte(hostname(rec)+"\n"), 0o644); err != nil {
 		return sf, err
 	}
-	if err := writeInPlace(sf.Hosts, netsetup.Hosts(nil)); err != nil {
+	if err := writeInPlace(sf.Hosts, netsetup.Hosts(extraHosts(rec.Config, n.gateway(rec)))); err != nil {
 		return sf, err
 	}
-	if rec.Config.NetworkMode != "none" {
+	if c := rec.Config; c.NetworkMode != "none" {
 		host, _ := os.ReadFile("/etc/resolv.conf")
 		sf.ResolvConf = filepath.Join(dir, "resolv.conf")
-		if err := os.WriteFile(sf.ResolvConf, netsetup.ResolvConf(host), 0o644); err != nil {
+		if err := os.WriteFile(sf.ResolvConf, netsetup.ResolvConfWith(host, c.DNS, c.DNSSearch, c.DNSOptions), 0o644); err != nil {
 			return sf, err
 		}
 	}
 	return sf, nil
+}
+
+// gateway is the host's address on the container's first network: its
+// endpoint's gateway once attached, else the network's; for host and none
+// networking, the default network's, as docker's host-gateway is.
+func (n *Networker) gateway(rec *container.Record) netip.Addr {
+	if len(rec.Network) > 0 {
+		if a, err := netip.ParseAddr(rec.Network[0].Gateway); err == nil {
+			return a
+		}
+	}
+	name, _ := networkName(rec.Config.NetworkMode)
+	if name == "" {
+		name = netsetup.DefaultNetwork
+	}
+	if nw, err := n.Networks.Get(name); err == nil {
+		return nw.Gateway
+	}
+	return netip.Addr{}
+}
+
+// extraHosts are the --add-host entries, host-gateway replaced by gw.
+func extraHosts(c container.Config, gw netip.Addr) []netsetup.HostEntry {
+	var out []netsetup.HostEntry
+	for _, h := range c.ExtraHosts {
+		name, ip, _ := strings.Cut(h, ":")
+		a := gw
+		if ip != opts.HostGateway {
+			a, _ = netip.ParseAddr(ip)
+		}
+		out = append(out, netsetup.HostEntry{Addr: a, Names: []string{name}})
+	}
+	return out
 }
 
 func hostname(rec *container.Record) string {
@@ -439,7 +473,7 @@ func (n *Networker) refreshHosts(changed *container.Record) {
 		}
 	}
 	if !slices.ContainsFunc(members, func(r *container.Record) bool { return r.ID == changed.ID }) {
-		_ = writeInPlace(filepath.Join(n.Containers.Dir(changed.ID), "hosts"), netsetup.Hosts(nil))
+		_ = writeInPlace(filepath.Join(n.Containers.Dir(changed.ID), "hosts"), netsetup.Hosts(extraHosts(changed.Config, n.gateway(changed))))
 	}
 	for _, me := range members {
 		own, err := netip.ParseAddr(me.Network[0].IP)
@@ -462,6 +496,7 @@ func (n *Networker) refreshHosts(changed *container.Record) {
 				}
 			}
 		}
+		entries = append(entries, extraHosts(me.Config, n.gateway(me))...)
 		_ = writeInPlace(filepath.Join(n.Containers.Dir(me.ID), "hosts"), netsetup.Hosts(entries))
 	}
 }

@@ -48,7 +48,16 @@ type RunOptions struct {
 	Aliases     []string
 	Ports       []string // -p values
 	PublishAll  bool     // -P
+	Expose      []string // --expose: ports -P publishes beside the image's
 	Health      *HealthOptions
+	ExtraHosts  []string // --add-host NAME:IP
+	DNS         []string
+	DNSSearch   []string
+	DNSOptions  []string
+	Sysctls     map[string]string
+	Ulimits     []container.Ulimit
+	GroupAdd    []string
+	ShmSize     int64
 }
 
 // HealthOptions are the --health-* flags; NoHealthcheck turns the image's off.
@@ -94,6 +103,21 @@ func MergeConfig(img *v1.Config, o RunOptions) (container.Config, error) {
 		Ports:       o.Ports,
 		PublishAll:  o.PublishAll,
 		Labels:      map[string]string{},
+		ExtraHosts:  o.ExtraHosts,
+		DNS:         o.DNS,
+		DNSSearch:   o.DNSSearch,
+		DNSOptions:  o.DNSOptions,
+		Sysctls:     o.Sysctls,
+		Ulimits:     o.Ulimits,
+		GroupAdd:    o.GroupAdd,
+		ShmSize:     o.ShmSize,
+	}
+	if c.NetworkMode == "host" {
+		for k := range c.Sysctls {
+			if strings.HasPrefix(k, "net.") {
+				return c, fmt.Errorf("--sysctl %s: a container on the host's network cannot set net.* sysctls, they are the host's", k)
+			}
+		}
 	}
 	if c.Restart.Name == "" {
 		c.Restart.Name = "no"
@@ -125,6 +149,13 @@ func MergeConfig(img *v1.Config, o RunOptions) (container.Config, error) {
 	if c.PublishAll {
 		for p := range img.ExposedPorts {
 			c.Ports = append(c.Ports, strings.TrimSuffix(p, "/tcp"))
+		}
+		for _, p := range o.Expose {
+			if _, ok := img.ExposedPorts[p]; !ok {
+				if _, ok := img.ExposedPorts[p+"/tcp"]; !ok {
+					c.Ports = append(c.Ports, strings.TrimSuffix(p, "/tcp"))
+				}
+			}
 		}
 	}
 	for target := range img.Volumes {

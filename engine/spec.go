@@ -2,7 +2,9 @@ package engine
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -56,9 +58,31 @@ func ApplyRecord(base *specs.Spec, rec *container.Record, rootfs, volumesDir str
 	if err != nil {
 		return nil, err
 	}
+	if len(c.GroupAdd) > 0 {
+		gids, err := ResolveGroups(rootfs, c.GroupAdd)
+		if err != nil {
+			return nil, err
+		}
+		user.AdditionalGids = append(user.AdditionalGids, gids...)
+	}
 	p.User = user
 	if home != "" && !hasEnv(p.Env, "HOME") {
 		p.Env = append(p.Env, "HOME="+home)
+	}
+	for _, u := range c.Ulimits {
+		p.Rlimits = slices.DeleteFunc(p.Rlimits, func(r specs.POSIXRlimit) bool { return r.Type == u.Type })
+		p.Rlimits = append(p.Rlimits, specs.POSIXRlimit{Type: u.Type, Soft: u.Soft, Hard: u.Hard})
+	}
+	if len(c.Sysctls) > 0 {
+		s.Linux.Sysctl = maps.Clone(c.Sysctls)
+	}
+	if c.ShmSize > 0 {
+		for i, m := range s.Mounts {
+			if m.Destination == "/dev/shm" && m.Type == "tmpfs" {
+				opts := slices.DeleteFunc(slices.Clone(m.Options), func(o string) bool { return strings.HasPrefix(o, "size=") })
+				s.Mounts[i].Options = append(opts, fmt.Sprintf("size=%dk", (c.ShmSize+1023)/1024))
+			}
+		}
 	}
 	s.Linux.CgroupsPath = CgroupPath(rec.ID)
 	if err := applyResources(s, c.Resources); err != nil {

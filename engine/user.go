@@ -102,6 +102,38 @@ func ResolveUser(rootfs, spec string) (specs.User, string, error) {
 	return u, home, nil
 }
 
+// ResolveGroups turns --group-add values, group names or numbers, into
+// gids through the image's /etc/group.
+func ResolveGroups(rootfs string, names []string) ([]uint32, error) {
+	root, err := os.OpenRoot(rootfs)
+	if err != nil {
+		return nil, fmt.Errorf("resolving groups: %w", err)
+	}
+	defer root.Close()
+	groups, err := readColonFile(root, "etc/group")
+	if err != nil {
+		return nil, err
+	}
+	var gids []uint32
+next:
+	for _, n := range names {
+		if gid, err := strconv.ParseUint(n, 10, 32); err == nil {
+			gids = append(gids, uint32(gid))
+			continue
+		}
+		for _, f := range groups {
+			if len(f) >= 3 && f[0] == n {
+				if gid, err := strconv.ParseUint(f[2], 10, 32); err == nil {
+					gids = append(gids, uint32(gid))
+					continue next
+				}
+			}
+		}
+		return nil, fmt.Errorf("--group-add %s: unable to find group %s: no matching entries in group file", n, n)
+	}
+	return gids, nil
+}
+
 // readColonFile reads a passwd-style file as fields; a missing file is empty.
 func readColonFile(root *os.Root, name string) ([][]string, error) {
 	f, err := root.Open(name)

@@ -16,8 +16,35 @@ var fallbackResolvers = []string{"8.8.8.8", "8.8.4.4"}
 // on loopback dropped (the container's loopback is its own), docker's
 // public fallback when none is left; search and options lines kept.
 func ResolvConf(host []byte) []byte {
+	return ResolvConfWith(host, nil, nil, nil)
+}
+
+// ResolvConfWith is ResolvConf with --dns, --dns-search and --dns-option:
+// each, when given, replaces the host's lines of its kind.
+func ResolvConfWith(host []byte, servers, search, options []string) []byte {
 	var out bytes.Buffer
-	servers := 0
+	if len(servers) > 0 || len(search) > 0 || len(options) > 0 {
+		var kept []byte
+		sc := bufio.NewScanner(bytes.NewReader(host))
+		for sc.Scan() {
+			f := strings.Fields(sc.Text())
+			if len(f) > 0 && ((f[0] == "nameserver" && len(servers) > 0) || ((f[0] == "search" || f[0] == "domain") && len(search) > 0) || (f[0] == "options" && len(options) > 0)) {
+				continue
+			}
+			kept = append(kept, sc.Text()+"\n"...)
+		}
+		for _, s := range servers {
+			fmt.Fprintf(&out, "nameserver %s\n", s)
+		}
+		if len(search) > 0 {
+			fmt.Fprintf(&out, "search %s\n", strings.Join(search, " "))
+		}
+		if len(options) > 0 {
+			fmt.Fprintf(&out, "options %s\n", strings.Join(options, " "))
+		}
+		host = kept
+	}
+	n := 0
 	sc := bufio.NewScanner(bytes.NewReader(host))
 	for sc.Scan() {
 		line := sc.Text()
@@ -26,11 +53,11 @@ func ResolvConf(host []byte) []byte {
 			if a, err := netip.ParseAddr(f[1]); err == nil && a.IsLoopback() {
 				continue
 			}
-			servers++
+			n++
 		}
 		out.WriteString(line + "\n")
 	}
-	if servers == 0 {
+	if n == 0 && len(servers) == 0 {
 		for _, s := range fallbackResolvers {
 			fmt.Fprintf(&out, "nameserver %s\n", s)
 		}

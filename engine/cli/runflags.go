@@ -20,6 +20,8 @@ type runFlags struct {
 	healthCmd                                                                                     string
 	healthInterval, healthTimeout, healthStart                                                    time.Duration
 	healthRetries                                                                                 int
+	addHosts, dns, dnsSearch, dnsOptions, sysctls, ulimits, groupAdd, expose                      []string
+	shmSize                                                                                       string
 }
 
 func (f *runFlags) add(fl *pflag.FlagSet) {
@@ -61,6 +63,15 @@ func (f *runFlags) add(fl *pflag.FlagSet) {
 	fl.DurationVar(&f.healthStart, "health-start-period", 0, "start period for the container to initialize")
 	fl.IntVar(&f.healthRetries, "health-retries", 0, "consecutive failures needed to report unhealthy")
 	fl.BoolVar(&f.noHealthcheck, "no-healthcheck", false, "disable any container-specified HEALTHCHECK")
+	fl.StringArrayVar(&f.addHosts, "add-host", nil, "add a custom host-to-IP mapping (host:ip; ip may be host-gateway)")
+	fl.StringArrayVar(&f.dns, "dns", nil, "set custom DNS servers")
+	fl.StringArrayVar(&f.dnsSearch, "dns-search", nil, "set custom DNS search domains")
+	fl.StringArrayVar(&f.dnsOptions, "dns-option", nil, "set DNS options")
+	fl.StringArrayVar(&f.sysctls, "sysctl", nil, "set namespaced kernel parameters")
+	fl.StringArrayVar(&f.ulimits, "ulimit", nil, "set a resource limit (name=soft[:hard])")
+	fl.StringArrayVar(&f.groupAdd, "group-add", nil, "add additional groups to join")
+	fl.StringArrayVar(&f.expose, "expose", nil, "expose a port or a range of ports (published by -P)")
+	fl.StringVar(&f.shmSize, "shm-size", "", "size of /dev/shm")
 }
 
 // options turns the flags into run options; every bad value gives one error
@@ -126,6 +137,43 @@ func (f *runFlags) options(fl *pflag.FlagSet, cmd []string) (engine.RunOptions, 
 			return o, err
 		}
 		o.Mounts = append(o.Mounts, m)
+	}
+	for _, h := range f.addHosts {
+		v, err := opts.ParseExtraHost(h)
+		if err != nil {
+			return o, err
+		}
+		o.ExtraHosts = append(o.ExtraHosts, v)
+	}
+	for _, d := range f.dns {
+		v, err := opts.ParseDNS(d)
+		if err != nil {
+			return o, err
+		}
+		o.DNS = append(o.DNS, v)
+	}
+	o.DNSSearch, o.DNSOptions, o.GroupAdd = f.dnsSearch, f.dnsOptions, f.groupAdd
+	if o.Sysctls, err = opts.ParseSysctls(f.sysctls); err != nil {
+		return o, err
+	}
+	for _, u := range f.ulimits {
+		v, err := opts.ParseUlimit(u)
+		if err != nil {
+			return o, err
+		}
+		o.Ulimits = append(o.Ulimits, v)
+	}
+	for _, p := range f.expose {
+		ports, err := opts.ParseExpose(p)
+		if err != nil {
+			return o, err
+		}
+		o.Expose = append(o.Expose, ports...)
+	}
+	if f.shmSize != "" {
+		if o.ShmSize, err = opts.ParseBytes(f.shmSize); err != nil || o.ShmSize <= 0 {
+			return o, fmt.Errorf("invalid --shm-size %q: want a positive size such as 64m", f.shmSize)
+		}
 	}
 	if f.healthCmd != "" || f.noHealthcheck || f.healthInterval != 0 || f.healthTimeout != 0 || f.healthStart != 0 || f.healthRetries != 0 {
 		o.Health = &engine.HealthOptions{Cmd: f.healthCmd, Interval: f.healthInterval, Timeout: f.healthTimeout,

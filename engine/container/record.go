@@ -74,6 +74,25 @@ type Config struct {
 	Ports       []string     `json:"ports,omitempty"`
 	PublishAll  bool         `json:"publish_all,omitempty"`
 	Healthcheck *Healthcheck `json:"healthcheck,omitempty"`
+	// ExtraHosts are --add-host's NAME:IP entries for /etc/hosts.
+	ExtraHosts []string `json:"extra_hosts,omitempty"`
+	// DNS, DNSSearch and DNSOptions replace the host's resolv.conf lines.
+	DNS        []string          `json:"dns,omitempty"`
+	DNSSearch  []string          `json:"dns_search,omitempty"`
+	DNSOptions []string          `json:"dns_options,omitempty"`
+	Sysctls    map[string]string `json:"sysctls,omitempty"`
+	Ulimits    []Ulimit          `json:"ulimits,omitempty"`
+	// GroupAdd are supplementary groups, by name or number.
+	GroupAdd []string `json:"group_add,omitempty"`
+	// ShmSize is /dev/shm's size in bytes; 0 is docker's 64 MiB.
+	ShmSize int64 `json:"shm_size,omitempty"`
+}
+
+// Ulimit is one --ulimit: an OCI rlimit type with its limits.
+type Ulimit struct {
+	Type string `json:"type"`
+	Soft uint64 `json:"soft"`
+	Hard uint64 `json:"hard"`
 }
 
 // RestartPolicy is docker's --restart: no, always, unless-stopped, on-failure[:N].

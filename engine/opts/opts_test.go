@@ -127,3 +127,43 @@ func TestParseCPUsAndLabels(t *testing.T) {
 		t.Fatal("=v accepted")
 	}
 }
+
+func TestHostDNSSysctlUlimitExpose(t *testing.T) {
+	for in, want := range map[string]string{"db:10.0.0.1": "db:10.0.0.1", "db=10.0.0.1": "db:10.0.0.1",
+		"v6:[::1]": "v6:::1", "gw:host-gateway": "gw:host-gateway"} {
+		if got, err := ParseExtraHost(in); err != nil || got != want {
+			t.Errorf("ParseExtraHost(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"db", ":10.0.0.1", "db:10.0.0", "db:"} {
+		if _, err := ParseExtraHost(bad); err == nil {
+			t.Errorf("ParseExtraHost(%q) took a bad value", bad)
+		}
+	}
+	if _, err := ParseSysctls([]string{"kernel.hostname=x"}); err == nil {
+		t.Error("a host sysctl was allowed")
+	}
+	if m, err := ParseSysctls([]string{"net/ipv4/ip_forward=1", "fs.mqueue.msg_max=20"}); err != nil || m["net.ipv4.ip_forward"] != "1" || m["fs.mqueue.msg_max"] != "20" {
+		t.Errorf("ParseSysctls = %v, %v", m, err)
+	}
+	u, err := ParseUlimit("nofile=100:200")
+	if err != nil || u.Type != "RLIMIT_NOFILE" || u.Soft != 100 || u.Hard != 200 {
+		t.Errorf("ParseUlimit = %+v, %v", u, err)
+	}
+	if u, err := ParseUlimit("core=-1"); err != nil || u.Soft != u.Hard || u.Hard != ^uint64(0) {
+		t.Errorf("ParseUlimit(core=-1) = %+v, %v", u, err)
+	}
+	for _, bad := range []string{"nofile", "nofile=a", "nofile=3:2", "files=1"} {
+		if _, err := ParseUlimit(bad); err == nil {
+			t.Errorf("ParseUlimit(%q) took a bad value", bad)
+		}
+	}
+	if p, err := ParseExpose("80-82/udp"); err != nil || len(p) != 3 || p[2] != "82/udp" {
+		t.Errorf("ParseExpose = %v, %v", p, err)
+	}
+	for _, bad := range []string{"0", "9-8", "80/icmp", "x"} {
+		if _, err := ParseExpose(bad); err == nil {
+			t.Errorf("ParseExpose(%q) took a bad value", bad)
+		}
+	}
+}
