@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"strings"
 	"time"
 
 	"github.com/berth-dev/berth/engine/container"
@@ -63,6 +64,21 @@ type InspectHost struct {
 	PidsLimit      int64                   `json:"PidsLimit"`
 	Init           bool                    `json:"Init"`
 	PortBindings   []string                `json:"PortBindings"`
+	ExtraHosts     []string                `json:"ExtraHosts"`
+	DNS            []string                `json:"Dns"`
+	DNSSearch      []string                `json:"DnsSearch"`
+	DNSOptions     []string                `json:"DnsOptions"`
+	Sysctls        map[string]string       `json:"Sysctls"`
+	Ulimits        []InspectUlimit         `json:"Ulimits"`
+	GroupAdd       []string                `json:"GroupAdd"`
+	ShmSize        int64                   `json:"ShmSize"`
+}
+
+// InspectUlimit is one of docker's HostConfig.Ulimits: its --ulimit name.
+type InspectUlimit struct {
+	Name string `json:"Name"`
+	Soft int64  `json:"Soft"`
+	Hard int64  `json:"Hard"`
 }
 
 // InspectMount is one entry of docker's Mounts.
@@ -103,6 +119,14 @@ type InspectEndpoint struct {
 	MacAddress string `json:"MacAddress"`
 }
 
+// shmSize is /dev/shm's size as docker reports it: 64 MiB unless set.
+func shmSize(n int64) int64 {
+	if n == 0 {
+		return 64 << 20
+	}
+	return n
+}
+
 // NewInspect shapes a record as docker's inspect JSON.
 func NewInspect(r *container.Record, volumesDir string) Inspect {
 	argv := Argv(r.Config)
@@ -116,7 +140,8 @@ func NewInspect(r *container.Record, volumesDir string) Inspect {
 			Privileged: r.Config.Privileged, ReadonlyRootfs: r.Config.ReadOnly, CapAdd: r.Config.CapAdd, CapDrop: r.Config.CapDrop,
 			SecurityOpt: r.Config.SecurityOpt, Memory: r.Config.Resources.Memory, NanoCpus: int64(r.Config.Resources.CPUs * 1e9),
 			CpusetCpus: r.Config.Resources.CpusetCpus, PidsLimit: r.Config.Resources.PidsLimit, Init: r.Config.Init,
-			PortBindings: r.Config.Ports},
+			PortBindings: r.Config.Ports, ExtraHosts: r.Config.ExtraHosts, DNS: r.Config.DNS, DNSSearch: r.Config.DNSSearch,
+			DNSOptions: r.Config.DNSOptions, Sysctls: r.Config.Sysctls, GroupAdd: r.Config.GroupAdd, ShmSize: shmSize(r.Config.ShmSize)},
 		Config: InspectConfig{Hostname: r.Config.Hostname, User: r.Config.User, Tty: r.Config.Tty, OpenStdin: r.Config.OpenStdin,
 			Env: r.Config.Env, Cmd: r.Config.Cmd, Entrypoint: r.Config.Entrypoint, Image: r.Image, WorkingDir: r.Config.WorkingDir,
 			Labels: r.Config.Labels, StopSignal: r.Config.StopSignal},
@@ -124,6 +149,12 @@ func NewInspect(r *container.Record, volumesDir string) Inspect {
 	}
 	if len(argv) > 0 {
 		in.Path, in.Args = argv[0], argv[1:]
+	}
+	for _, u := range r.Config.Ulimits {
+		// -1 is docker's "unlimited".
+		soft, hard := int64(u.Soft), int64(u.Hard)
+		in.HostConfig.Ulimits = append(in.HostConfig.Ulimits, InspectUlimit{
+			Name: strings.ToLower(strings.TrimPrefix(u.Type, "RLIMIT_")), Soft: soft, Hard: hard})
 	}
 	if r.State.Health != "" {
 		in.State.Health = &InspectHealth{Status: r.State.Health, FailingStreak: r.State.FailingStreak}
