@@ -3,17 +3,21 @@ package cli
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/charmbracelet/x/term"
+	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-dev/berth/engine"
 	"github.com/berth-dev/berth/engine/attach"
+	"github.com/berth-dev/berth/engine/container"
 	"github.com/berth-dev/berth/engine/events"
 	"github.com/berth-dev/berth/engine/supervisor"
 )
@@ -57,34 +61,190 @@ func startAttachedTTY(ctx context.Context, e *engine.Engine, ref string, stdin, 
 	if err := c.WaitReady(); err != nil {
 		return 0, err
 	}
-	if tty {
-		defer rawTerminal(c)()
-	}
-	if stdin {
-		go func() {
-			io.Copy(c, os.Stdin)
-			c.CloseStdin()
-		}()
-	}
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, unix.SIGINT, unix.SIGTERM)
-	defer signal.Stop(sigs)
-	go func() {
-		for sig := range sigs {
-			e.Kill(context.WithoutCancel(ctx), id, unix.SignalName(sig.(unix.Signal)))
-		}
-	}()
-	code, err := c.Copy(os.Stdout, os.Stderr)
+	code, err := streamAttached(ctx, e, id, c, stdin, tty, true, nil)
 	if started != nil {
 		if serr := <-started; serr != nil {
 			return 0, serr
 		}
+	}
+	return code, err
+}
+
+// streamAttached copies an attached container's output here and, with
+// stdin, this process's input there, until it exits: its exit code. tty puts
+// this terminal in raw mode; sigProxy forwards SIGINT and SIGTERM to the
+// container; detachKeys, when typed, detach with errEscape and leave the
+// container running.
+func streamAttached(ctx context.Context, e *engine.Engine, id string, c *attach.Client, stdin, tty, sigProxy bool, detachKeys []byte) (int, error) {
+	if tty {
+		defer rawTerminal(c)()
+	}
+	escaped := make(chan struct{})
+	if stdin {
+		go func() {
+			in := io.Reader(os.Stdin)
+			if len(detachKeys) > 0 {
+				in = &escapeReader{r: os.Stdin, keys: detachKeys, hit: func() { close(escaped); c.Close() }}
+			}
+			io.Copy(c, in)
+			c.CloseStdin()
+		}()
+	}
+	if sigProxy {
+		sigs := make(chan os.Signal, 4)
+		signal.Notify(sigs, unix.SIGINT, unix.SIGTERM)
+		defer signal.Stop(sigs)
+		go func() {
+			for sig := range sigs {
+				e.Kill(context.WithoutCancel(ctx), id, unix.SignalName(sig.(unix.Signal)))
+			}
+		}()
+	}
+	code, err := c.Copy(os.Stdout, os.Stderr)
+	select {
+	case <-escaped:
+		return 0, errEscape
+	default:
 	}
 	if errors.Is(err, attach.ErrDetached) {
 		// The supervisor went away: the recorded state has the exit code.
 		return e.Wait(ctx, id)
 	}
 	return code, err
+}
+
+// errEscape is docker's answer to the detach keys.
+var errEscape = errors.New("read escape sequence")
+
+// escapeReader passes input through until the detach keys arrive in a row;
+// then it calls hit and ends. Keys typed that turn out not to be the whole
+// sequence are passed on.
+type escapeReader struct {
+	r       io.Reader
+	keys    []byte
+	matched int
+	hit     func()
+	done    bool
+}
+
+func (e *escapeReader) Read(p []byte) (int, error) {
+	if e.done {
+		return 0, io.EOF
+	}
+	// Room for the keys held back from the last read, which may be passed on now.
+	if len(p) <= len(e.keys) {
+		return 0, io.ErrShortBuffer
+	}
+	buf := make([]byte, len(p)-len(e.keys))
+	n, err := e.r.Read(buf)
+	out := p[:0]
+	for _, b := range buf[:n] {
+		if b == e.keys[e.matched] {
+			e.matched++
+			if e.matched == len(e.keys) {
+				e.done = true
+				e.hit()
+				return len(out), io.EOF
+			}
+			continue
+		}
+		out = append(out, e.keys[:e.matched]...)
+		e.matched = 0
+		if b == e.keys[0] {
+			e.matched = 1
+			continue
+		}
+		out = append(out, b)
+	}
+	if err != nil && e.matched > 0 {
+		// The input ended in the middle of what looked like the keys.
+		out = append(out, e.keys[:e.matched]...)
+		e.matched = 0
+	}
+	return len(out), err
+}
+
+// parseDetachKeys reads docker's --detach-keys: comma-separated keys, each a
+// letter or ctrl-X (ctrl-@, ctrl-[ and the like too).
+func parseDetachKeys(s string) ([]byte, error) {
+	var out []byte
+	for _, k := range strings.Split(s, ",") {
+		switch {
+		case len(k) == 1:
+			out = append(out, k[0])
+		case len(k) == 6 && strings.HasPrefix(k, "ctrl-"):
+			c := k[5]
+			switch {
+			case c >= 'a' && c <= 'z':
+				out = append(out, c-'a'+1)
+			case c >= '@' && c <= '_':
+				out = append(out, c-'@')
+			default:
+				return nil, fmt.Errorf("invalid --detach-keys %q: unknown key %q", s, k)
+			}
+		default:
+			return nil, fmt.Errorf("invalid --detach-keys %q: unknown key %q", s, k)
+		}
+	}
+	return out, nil
+}
+
+func attachCmd(opts *Options) *cobra.Command {
+	var noStdin, sigProxy bool
+	var keys string
+	cmd := &cobra.Command{
+		Use:   "attach [OPTIONS] CONTAINER",
+		Short: "Attach local standard input, output, and error streams to a running container",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			detach, err := parseDetachKeys(keys)
+			if err != nil {
+				return &ExitError{Code: 125, Err: err}
+			}
+			e, err := openEngine(cmd.Context(), opts)
+			if err != nil {
+				return err
+			}
+			rec, err := e.Containers.Get(args[0])
+			if err != nil {
+				return notFound(err)
+			}
+			if rec.State.Status != container.Running && rec.State.Status != container.Paused {
+				return &ExitError{Code: 1, Err: fmt.Errorf("container %s: you cannot attach to a stopped container, start it first", rec.Name)}
+			}
+			c, err := attach.Dial(filepath.Join(e.Containers.Dir(rec.ID), supervisor.AttachSocket))
+			if err != nil {
+				return fmt.Errorf("attaching to %s: %w", rec.Name, err)
+			}
+			defer c.Close()
+			if err := c.WaitReady(); err != nil {
+				return err
+			}
+			tty := rec.Config.Tty && term.IsTerminal(os.Stdin.Fd())
+			code, err := streamAttached(cmd.Context(), e, rec.ID, c, rec.Config.OpenStdin && !noStdin, tty, sigProxy && !rec.Config.Tty, detach)
+			if errors.Is(err, errEscape) {
+				return &ExitError{Code: 1, Err: err}
+			}
+			if err != nil {
+				return err
+			}
+			if code != 0 {
+				return &ExitError{Code: code}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&noStdin, "no-stdin", false, "do not attach STDIN")
+	cmd.Flags().BoolVar(&sigProxy, "sig-proxy", true, "proxy all received signals to the process")
+	cmd.Flags().StringVar(&keys, "detach-keys", "ctrl-p,ctrl-q", "override the key sequence for detaching a container")
+	return cmd
+}
+
+func init() {
+	register(func(root *cobra.Command, opts *Options) {
+		root.AddCommand(attachCmd(opts))
+		group(root, "container", "Manage containers").AddCommand(attachCmd(opts))
+	})
 }
 
 func renameEvent(from, to string) events.Event {
