@@ -108,11 +108,17 @@ func (e *Engine) CopyPathTo(ctx context.Context, ref, src, dst string, keepOwner
 // its supervisor mounted it while it runs (the container paused meanwhile),
 // or on a mount of its own that is undone afterwards.
 func (e *Engine) withRootfs(ctx context.Context, ref string, fn func(rootfs string) error) error {
+	return e.withRootfsFrom(ctx, ref, e.mountedRootfs, fn)
+}
+
+// withRootfsFrom is withRootfs with live choosing the view of a running
+// container's root.
+func (e *Engine) withRootfsFrom(ctx context.Context, ref string, live func(*container.Record) (string, bool), fn func(rootfs string) error) error {
 	rec, err := e.Containers.Get(ref)
 	if err != nil {
 		return err
 	}
-	if rootfs, ok := e.mountedRootfs(rec); ok {
+	if rootfs, ok := live(rec); ok {
 		if rec.State.Status == container.Running {
 			if err := e.Pause(ctx, rec.ID); err == nil {
 				defer e.Unpause(context.WithoutCancel(ctx), rec.ID)
@@ -130,6 +136,28 @@ func (e *Engine) withRootfs(ctx context.Context, ref string, fn func(rootfs stri
 	}
 	defer snapshot.UnmountAll(mnt)
 	return fn(mnt)
+}
+
+// Export writes the container's root filesystem to w as a tar stream, as
+// docker export does: the image's files with the container's changes, but
+// not its volumes, bind mounts or the kernel's filesystems. A running
+// container is read where its supervisor mounted the snapshot, outside the
+// container's own mount namespace, and paused meanwhile.
+func (e *Engine) Export(ctx context.Context, ref string, w io.Writer) error {
+	snapshotRoot := func(rec *container.Record) (string, bool) {
+		if _, alive := e.mountedRootfs(rec); !alive || rec.Rootfs == "" {
+			return "", false
+		}
+		return rec.Rootfs, true
+	}
+	return e.withRootfsFrom(ctx, ref, snapshotRoot, func(rootfs string) error {
+		root, err := os.OpenRoot(rootfs)
+		if err != nil {
+			return err
+		}
+		defer root.Close()
+		return TarPath(ctx, w, root, ".")
+	})
 }
 
 // mountedRootfs is the running container's root as its own processes see

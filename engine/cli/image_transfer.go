@@ -4,12 +4,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
 
+	"github.com/berth-dev/berth/engine/atomicfile"
 	"github.com/berth-dev/berth/layers"
 )
 
@@ -126,20 +126,15 @@ func saveCmd(opts *Options) *cobra.Command {
 				return imageErr(s.Save(cmd.Context(), cmd.OutOrStdout(), fmtName, args...))
 			}
 			// The archive appears whole or not at all.
-			tmp, err := os.CreateTemp(filepath.Dir(output), "."+filepath.Base(output)+".tmp*")
+			var saveErr error
+			err = atomicfile.WriteWith(output, 0o644, func(w io.Writer) error {
+				saveErr = s.Save(cmd.Context(), w, fmtName, args...)
+				return saveErr
+			})
+			if saveErr != nil {
+				return imageErr(saveErr)
+			}
 			if err != nil {
-				return fmt.Errorf("saving to %s: %w", output, err)
-			}
-			defer os.Remove(tmp.Name())
-			if err := s.Save(cmd.Context(), tmp, fmtName, args...); err != nil {
-				tmp.Close()
-				return imageErr(err)
-			}
-			if err := tmp.Close(); err != nil {
-				return fmt.Errorf("saving to %s: %w", output, err)
-			}
-			os.Chmod(tmp.Name(), 0o644)
-			if err := os.Rename(tmp.Name(), output); err != nil {
 				return fmt.Errorf("saving to %s: %w", output, err)
 			}
 			return nil
