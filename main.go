@@ -4,6 +4,7 @@ package main
 
 import (
 	"os"
+	"runtime/pprof"
 
 	"github.com/berth-dev/berth/engine/cli"
 	"github.com/berth-dev/berth/engine/runner"
@@ -13,5 +14,26 @@ func main() {
 	// A container's init is this binary re-executed: it must not go
 	// through the command line, and never returns.
 	runner.MaybeInit()
-	os.Exit(cli.Main(os.Args[1:]))
+	stop := cpuProfile(os.Getenv("BERTH_CPUPROFILE"))
+	os.Unsetenv("BERTH_CPUPROFILE") // for this process, not the supervisors it starts
+	code := cli.Main(os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+// cpuProfile writes a CPU profile of this run to path, for `go tool pprof`,
+// until the returned function is called; with no path it does nothing.
+func cpuProfile(path string) (stop func()) {
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return func() {}
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return func() {}
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }
 }
