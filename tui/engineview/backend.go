@@ -33,6 +33,14 @@ type Backend struct {
 
 	mu     sync.Mutex
 	latest map[string]stats.Sample // the newest sample per container, for the list's CPU and memory
+	// targets are the running containers as the last Containers call found
+	// them: the stats rounds sample these rather than read every record
+	// again each round. The workbench lists containers every few refreshes
+	// and soon after each event, so a container started or stopped is
+	// sampled, or dropped, within moments. listed says whether there was a
+	// listing yet.
+	targets []stats.Target
+	listed  bool
 }
 
 var _ tui.Backend = (*Backend)(nil)
@@ -54,8 +62,12 @@ func (b *Backend) Containers(ctx context.Context) ([]data.ContainerRow, error) {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.targets, b.listed = b.targets[:0], true
 	rows := make([]data.ContainerRow, 0, len(recs))
 	for _, r := range recs {
+		if (r.State.Status == container.Running || r.State.Status == container.Paused) && r.State.Pid > 0 {
+			b.targets = append(b.targets, stats.Target{ID: r.ID, Name: r.Name, Pid: r.State.Pid, CgroupPath: engine.CgroupPath(r.ID)})
+		}
 		row := data.ContainerRow{ID: r.ID, Name: r.Name, Image: r.Image, Status: string(r.State.Status),
 			Health: r.State.Health, ExitCode: r.State.ExitCode, Created: r.Created, StartedAt: r.State.StartedAt}
 		for _, ep := range r.Network {
@@ -150,12 +162,10 @@ func (b *Backend) Events(ctx context.Context, since time.Time) (<-chan data.Even
 	return out, nil
 }
 
-// Stats samples the running containers every interval.
+// Stats samples the running containers every interval: those the last
+// listing found, or before any listing those the engine finds.
 func (b *Backend) Stats(ctx context.Context, interval time.Duration) (<-chan data.StatsSample, error) {
-	in, err := b.e.Stats(ctx, interval)
-	if err != nil {
-		return nil, err
-	}
+	in := stats.NewSampler().Stream(ctx, interval, b.runningTargets)
 	out := make(chan data.StatsSample, 64)
 	go func() {
 		defer close(out)
@@ -179,6 +189,17 @@ func (b *Backend) Stats(ctx context.Context, interval time.Duration) (<-chan dat
 		}
 	}()
 	return out, nil
+}
+
+// runningTargets returns a copy of the targets of the last listing, since
+// the next listing may rewrite them while a round samples.
+func (b *Backend) runningTargets() []stats.Target {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.listed {
+		return b.e.Targets()
+	}
+	return append([]stats.Target(nil), b.targets...)
 }
 
 // Logs sends a container's log lines, and with Follow new ones as they come.
