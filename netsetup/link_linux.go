@@ -74,8 +74,20 @@ func Attach(ep Endpoint) (err error) {
 	if err != nil {
 		return fmt.Errorf("finding bridge %s: %w", ep.Bridge, err)
 	}
-	peer := ep.HostVeth + "p"
-	veth := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: ep.HostVeth, MTU: ep.MTU, MasterIndex: br.Attrs().Index}, PeerName: peer}
+	ns, err := netns.GetFromPath(ep.NetNS)
+	if err != nil {
+		return fmt.Errorf("opening network namespace %s: %w", ep.NetNS, err)
+	}
+	defer ns.Close()
+	name := ep.Ifname
+	if name == "" {
+		name = "eth0"
+	}
+	// The peer is made inside the namespace, already named and addressed:
+	// moving a link between namespaces afterwards waits for the kernel's
+	// RCU grace period (10-18 ms here).
+	veth := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: ep.HostVeth, MTU: ep.MTU, MasterIndex: br.Attrs().Index},
+		PeerName: name, PeerNamespace: netlink.NsFd(int(ns)), PeerHardwareAddr: MAC(ep.Addr.Addr()), PeerMTU: uint32(ep.MTU)}
 	if err := netlink.LinkAdd(veth); err != nil {
 		return fmt.Errorf("creating veth %s: %w", ep.HostVeth, err)
 	}
@@ -84,24 +96,12 @@ func Attach(ep Endpoint) (err error) {
 			netlink.LinkDel(veth) // takes the peer with it, wherever it is
 		}
 	}()
-	ns, err := netns.GetFromPath(ep.NetNS)
-	if err != nil {
-		return fmt.Errorf("opening network namespace %s: %w", ep.NetNS, err)
-	}
-	defer ns.Close()
-	peerLink, err := netlink.LinkByName(peer)
-	if err != nil {
-		return err
-	}
-	if err := netlink.LinkSetNsFd(peerLink, int(ns)); err != nil {
-		return fmt.Errorf("moving %s into %s: %w", peer, ep.NetNS, err)
-	}
 	h, err := netlink.NewHandleAt(ns)
 	if err != nil {
 		return fmt.Errorf("entering %s: %w", ep.NetNS, err)
 	}
 	defer h.Close()
-	if err := configureInside(h, peer, ep); err != nil {
+	if err := configureInside(h, name, ep); err != nil {
 		return err
 	}
 	if err := netlink.LinkSetUp(veth); err != nil {
@@ -110,21 +110,11 @@ func Attach(ep Endpoint) (err error) {
 	return nil
 }
 
-// configureInside names the moved veth and gives it its identity.
-func configureInside(h *netlink.Handle, peer string, ep Endpoint) error {
-	link, err := h.LinkByName(peer)
+// configureInside gives the interface its address and brings it up.
+func configureInside(h *netlink.Handle, name string, ep Endpoint) error {
+	link, err := h.LinkByName(name)
 	if err != nil {
 		return err
-	}
-	name := ep.Ifname
-	if name == "" {
-		name = "eth0"
-	}
-	if err := h.LinkSetName(link, name); err != nil {
-		return fmt.Errorf("naming %s: %w", name, err)
-	}
-	if err := h.LinkSetHardwareAddr(link, MAC(ep.Addr.Addr())); err != nil {
-		return fmt.Errorf("setting %s's MAC: %w", name, err)
 	}
 	if err := h.AddrAdd(link, &netlink.Addr{IPNet: prefixNet(ep.Addr)}); err != nil {
 		return fmt.Errorf("giving %s %s: %w", name, ep.Addr, err)

@@ -38,12 +38,29 @@ type Mapping struct {
 	Packets, Bytes uint64
 }
 
-// ensureTable makes berth's table and chains if they are missing.
-func ensureTable(c *nftables.Conn) {
+// ensureTable makes berth's table and chains if they are missing. It looks
+// first: every nftables commit waits for the kernel's RCU grace period (about
+// 10 ms here), so the common case, all there already, commits nothing.
+func ensureTable(c *nftables.Conn) error {
+	if chains, err := c.ListChainsOfTableFamily(nftables.TableFamilyIPv4); err == nil {
+		have := map[string]bool{}
+		for _, ch := range chains {
+			if ch.Table.Name == TableName {
+				have[ch.Name] = true
+			}
+		}
+		if have[chainPrerouting.Name] && have[chainOutput.Name] && have[chainPostrouting.Name] && have[chainForward.Name] {
+			return nil
+		}
+	}
 	c.AddTable(table)
 	for _, ch := range []*nftables.Chain{chainPrerouting, chainOutput, chainPostrouting, chainForward} {
 		c.AddChain(ch)
 	}
+	if err := c.Flush(); err != nil {
+		return fmt.Errorf("nftables: creating table %s: %w", TableName, err)
+	}
+	return nil
 }
 
 func ifname(name string) []byte {
@@ -67,9 +84,8 @@ func EnableNAT(bridge string, subnet netip.Prefix) error {
 	if err != nil {
 		return fmt.Errorf("nftables: %w", err)
 	}
-	ensureTable(c)
-	if err := c.Flush(); err != nil {
-		return fmt.Errorf("nftables: creating table %s: %w", TableName, err)
+	if err := ensureTable(c); err != nil {
+		return err
 	}
 	tag := []byte("net:" + bridge)
 	rules, err := c.GetRules(table, chainPostrouting)
@@ -139,13 +155,15 @@ func mappingTag(container string, m PortMapping) string {
 // for traffic from other hosts (prerouting) and from this one (output).
 // A host port berth already maps for another container is refused.
 func Publish(container string, addr netip.Addr, ms []PortMapping) (err error) {
+	if len(ms) == 0 {
+		return nil
+	}
 	c, err := nftables.New()
 	if err != nil {
 		return fmt.Errorf("nftables: %w", err)
 	}
-	ensureTable(c)
-	if err := c.Flush(); err != nil {
-		return fmt.Errorf("nftables: creating table %s: %w", TableName, err)
+	if err := ensureTable(c); err != nil {
+		return err
 	}
 	taken, err := Mappings()
 	if err != nil {
