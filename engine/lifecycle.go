@@ -239,8 +239,16 @@ func (e *Engine) Wait(ctx context.Context, ref string) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		if !isRunning(rec.State.Status) && !supervisor.Alive(e.Containers.Dir(id)) {
+		alive := supervisor.Alive(e.Containers.Dir(id))
+		if !isRunning(rec.State.Status) && !alive {
 			return rec.State.ExitCode, nil
+		}
+		if !alive {
+			// Recorded as running, with no supervisor to record its end.
+			if err := e.Reconcile(ctx); err != nil {
+				return 0, err
+			}
+			continue
 		}
 		select {
 		case <-ctx.Done():
@@ -264,7 +272,20 @@ func (e *Engine) Remove(ctx context.Context, ref string, force, removeVolumes bo
 			return fmt.Errorf("cannot remove container %s: %w: stop the container before removing or force remove", ref, ErrRunning)
 		}
 		e.Kill(ctx, rec.ID, "SIGKILL")
-		if _, err := e.Wait(ctx, rec.ID); err != nil {
+		wctx, cancel := context.WithTimeout(ctx, supervisorGrace)
+		_, err := e.Wait(wctx, rec.ID)
+		cancel()
+		if err != nil && ctx.Err() == nil {
+			// The container is dead but its supervisor did not finish:
+			// stop it (its goroutines dumped to supervisor.log first) and
+			// let reconciling release what the container held.
+			e.stopSupervisor(rec.ID)
+			if err := e.Reconcile(ctx); err != nil {
+				return err
+			}
+			_, err = e.Wait(ctx, rec.ID)
+		}
+		if err != nil {
 			return err
 		}
 	}
@@ -292,10 +313,38 @@ func (e *Engine) Remove(ctx context.Context, ref string, force, removeVolumes bo
 	return nil
 }
 
+// supervisorGrace is how long `rm -f` waits for a killed container's
+// supervisor to record the end before stopping the supervisor itself.
+const supervisorGrace = 10 * time.Second
+
+// stopSupervisor ends a container's supervisor that does not finish on its
+// own: SIGQUIT first, so that the Go runtime writes its goroutines to the
+// supervisor log, then SIGKILL.
+func (e *Engine) stopSupervisor(id string) {
+	rec, err := e.Containers.Get(id)
+	if err != nil || rec.State.SupervisorPid <= 0 {
+		return
+	}
+	pid := rec.State.SupervisorPid
+	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil || !strings.Contains(string(cmdline), SuperviseVerb) || !strings.Contains(string(cmdline), id) {
+		return // not our supervisor (gone, or the pid was reused)
+	}
+	unix.Kill(pid, unix.SIGQUIT)
+	dir := e.Containers.Dir(id)
+	for i := 0; supervisor.Alive(dir) && i < 300; i++ {
+		if i == 50 {
+			unix.Kill(pid, unix.SIGKILL)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // Reconcile marks the containers whose supervisor died while nobody watched
 // as exited, kills what is left of them and releases what they held. Every
 // berth process calls it when it opens the engine.
 func (e *Engine) Reconcile(ctx context.Context) error {
+	e.Containers.CollectStale()
 	recs, err := e.Containers.List()
 	if err != nil {
 		return err

@@ -7,10 +7,15 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 )
+
+// SupervisorLog, under the root, collects what supervisors write to their
+// standard error.
+const SupervisorLog = "supervisor.log"
 
 // SuperviseVerb is the hidden berth verb that runs a container's supervisor.
 const SuperviseVerb = "supervise"
@@ -51,6 +56,12 @@ func SpawnSupervisor(ctx context.Context, root, id string, waitAttach bool) erro
 	cmd.ExtraFiles = []*os.File{w}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	cmd.Dir = "/"
+	// What a supervisor says on its way out (a panic, a goroutine dump on
+	// SIGQUIT) has no terminal to go to: it goes to the root's log.
+	if logf, err := os.OpenFile(filepath.Join(root, SupervisorLog), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600); err == nil {
+		cmd.Stderr = logf
+		defer logf.Close()
+	}
 	if err := cmd.Start(); err != nil {
 		w.Close()
 		return fmt.Errorf("starting the supervisor: %w", err)

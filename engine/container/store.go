@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/berth-dev/berth/engine/atomicfile"
@@ -48,34 +49,73 @@ func NewID() string {
 }
 
 // Create stores a new record, giving it an ID and a name when it has none.
-// Nothing is left behind when it fails.
+// The record is written in a staging directory that names its process, the
+// name claimed, then the directory renamed into place: a process killed
+// half way leaves only a staging directory, which CollectStale removes with
+// the name it claimed. Nothing is left behind when it fails.
 func (s *Store) Create(rec *Record) error {
 	if rec.ID == "" {
 		rec.ID = NewID()
+	}
+	stage := filepath.Join(s.dir, fmt.Sprintf("%s%s-%d", stagePrefix, rec.ID, os.Getpid()))
+	if err := os.Mkdir(stage, 0o700); err != nil {
+		return fmt.Errorf("creating container %s: %w", rec.Name, err)
 	}
 	generated := rec.Name == ""
 	for try := 0; ; try++ {
 		if generated {
 			rec.Name = RandomName(try)
 		}
+		if err := s.writeIn(stage, rec); err != nil {
+			os.RemoveAll(stage)
+			return err
+		}
 		err := s.claimName(rec.Name, rec.ID)
 		if err == nil {
 			break
 		}
 		if !generated || !errors.Is(err, ErrNameInUse) || try > 50 {
+			os.RemoveAll(stage)
 			return err
 		}
 	}
-	if err := os.Mkdir(s.Dir(rec.ID), 0o700); err != nil {
+	if err := os.Rename(stage, s.Dir(rec.ID)); err != nil {
+		os.RemoveAll(stage)
 		s.releaseName(rec.Name, rec.ID)
 		return fmt.Errorf("creating container %s: %w", rec.Name, err)
 	}
-	if err := s.write(rec); err != nil {
-		os.RemoveAll(s.Dir(rec.ID))
-		s.releaseName(rec.Name, rec.ID)
-		return err
-	}
 	return nil
+}
+
+// stagePrefix starts the name of a container directory being created:
+// .new-ID-PID.
+const stagePrefix = ".new-"
+
+// CollectStale removes what creations killed half way left: staging
+// directories whose process is gone, with the names they claimed.
+func (s *Store) CollectStale() {
+	ents, err := os.ReadDir(s.dir)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		rest, ok := strings.CutPrefix(e.Name(), stagePrefix)
+		if !ok {
+			continue
+		}
+		id, pidText, _ := strings.Cut(rest, "-")
+		if pid, err := strconv.Atoi(pidText); err == nil && pid > 0 && unix.Kill(pid, 0) != unix.ESRCH {
+			continue // still being created
+		}
+		stage := filepath.Join(s.dir, e.Name())
+		if b, err := os.ReadFile(filepath.Join(stage, "container.json")); err == nil {
+			var rec Record
+			if json.Unmarshal(b, &rec) == nil && rec.Name != "" {
+				s.releaseName(rec.Name, id)
+			}
+		}
+		os.RemoveAll(stage)
+	}
 }
 
 func (s *Store) claimName(name, id string) error {
@@ -276,11 +316,15 @@ func (s *Store) read(id string) (*Record, error) {
 
 // write replaces container.json atomically: a temporary file, fsync, rename.
 func (s *Store) write(rec *Record) error {
+	return s.writeIn(s.Dir(rec.ID), rec)
+}
+
+func (s *Store) writeIn(dir string, rec *Record) error {
 	b, err := json.MarshalIndent(rec, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encoding container %s: %w", rec.Name, err)
 	}
-	if err := atomicfile.WriteFile(filepath.Join(s.Dir(rec.ID), "container.json"), b, 0o600); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, "container.json"), b, 0o600); err != nil {
 		return fmt.Errorf("saving container %s: %w", rec.Name, err)
 	}
 	return nil

@@ -2,6 +2,7 @@ package container
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -157,5 +158,40 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A creation killed after it claimed its name leaves a staging directory;
+// the next process removes it and frees the name.
+func TestCollectStaleCreations(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := NewID()
+	dead := 1 << 30
+	stage := filepath.Join(s.dir, fmt.Sprintf("%s%s-%d", stagePrefix, id, dead))
+	if err := os.Mkdir(stage, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.writeIn(stage, &Record{ID: id, Name: "halfway"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.claimName("halfway", id); err != nil {
+		t.Fatal(err)
+	}
+	live := filepath.Join(s.dir, fmt.Sprintf("%s%s-%d", stagePrefix, NewID(), os.Getpid()))
+	if err := os.Mkdir(live, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	s.CollectStale()
+	if _, err := os.Stat(stage); !os.IsNotExist(err) {
+		t.Errorf("the dead creation's staging directory is still there: %v", err)
+	}
+	if _, err := os.Stat(live); err != nil {
+		t.Errorf("a live creation's staging directory was removed: %v", err)
+	}
+	if err := s.Create(&Record{Name: "halfway"}); err != nil {
+		t.Errorf("the name stayed claimed: %v", err)
 	}
 }
