@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-dev/berth/builder"
+	"github.com/berth-dev/berth/builder/buildlog"
 	"github.com/berth-dev/berth/builder/cache"
 	"github.com/berth-dev/berth/builder/progress"
 	"github.com/berth-dev/berth/engine"
@@ -95,23 +96,36 @@ func runBuild(cmd *cobra.Command, opts *Options, f *buildFlags, contextArg strin
 	defer stop()
 	events := make(chan progress.Event, 64)
 	bo.Events = events
+	// The build is recorded for the workbench's Build pane, live.
+	shown := (<-chan progress.Event)(events)
+	blog, err := buildlog.Start(opts.Root, buildlog.Meta{Context: contextArg, Dockerfile: f.file, Tags: f.tags})
+	if err == nil {
+		shown = blog.Tee(events)
+	}
 	rendered := make(chan struct{})
 	stderr := cmd.ErrOrStderr()
 	go func() {
 		defer close(rendered)
 		switch {
 		case f.quiet:
-			for range events {
+			for range shown {
 			}
 		case f.progress == "tty" || (f.progress == "auto" && isTerminal(stderr)):
-			progress.Live(stderr, events)
+			progress.Live(stderr, shown)
 		default:
-			progress.Plain(stderr, events)
+			progress.Plain(stderr, shown)
 		}
 	}()
 	res, err := builder.Build(ctx, bo)
 	close(events)
 	<-rendered
+	if blog != nil {
+		imageID := ""
+		if err == nil {
+			imageID = res.ID.String()
+		}
+		blog.Finish(imageID, err)
+	}
 	if err != nil {
 		if ctx.Err() != nil && cmd.Context().Err() == nil {
 			return &ExitError{Code: 130, Err: fmt.Errorf("build interrupted")}
