@@ -1,15 +1,11 @@
 package devloop
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"path/filepath"
-	"strconv"
 	"strings"
 
-	"github.com/compose-spec/compose-go/v2/cli"
-	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/moby/patternmatcher"
 )
 
@@ -96,66 +92,6 @@ type ComposeService struct {
 	Ports      []string
 	Env        []string
 	Init       bool
-}
-
-// LoadCompose reads service (or the only service, or the first with a
-// develop section) from a compose file, with the compose specification's
-// own loader.
-func LoadCompose(ctx context.Context, file, service string) (*ComposeService, error) {
-	opts, err := cli.NewProjectOptions([]string{file}, cli.WithWorkingDirectory(filepath.Dir(file)), cli.WithOsEnv, cli.WithName("berth"))
-	if err != nil {
-		return nil, fmt.Errorf("compose file %s: %w", file, err)
-	}
-	p, err := opts.LoadProject(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("compose file %s: %w", file, err)
-	}
-	var svc *types.ServiceConfig
-	for _, name := range p.ServiceNames() {
-		s := p.Services[name]
-		if name == service || service == "" && (len(p.Services) == 1 || s.Develop != nil) {
-			svc = &s
-			break
-		}
-	}
-	if svc == nil {
-		if service != "" {
-			return nil, fmt.Errorf("compose file %s: no service %q", file, service)
-		}
-		return nil, fmt.Errorf("compose file %s: several services and none with a develop section: name one with --service", file)
-	}
-	cs := &ComposeService{Name: svc.Name, Init: svc.Init != nil && *svc.Init}
-	if svc.Build != nil {
-		cs.Context, cs.Dockerfile = svc.Build.Context, svc.Build.Dockerfile
-	}
-	for _, pc := range svc.Ports {
-		spec := pc.Published + ":" + strconv.Itoa(int(pc.Target))
-		if pc.Published == "" {
-			spec = strconv.Itoa(int(pc.Target))
-		}
-		if pc.HostIP != "" {
-			spec = pc.HostIP + ":" + spec
-		}
-		if pc.Protocol != "" && pc.Protocol != "tcp" {
-			spec += "/" + pc.Protocol
-		}
-		cs.Ports = append(cs.Ports, spec)
-	}
-	for k, v := range svc.Environment {
-		if v != nil {
-			cs.Env = append(cs.Env, k+"="+*v)
-		}
-	}
-	if svc.Develop != nil {
-		for _, t := range svc.Develop.Watch {
-			r := Rule{Path: t.Path, Action: Action(t.Action), Target: t.Target, Ignore: t.Ignore}
-			if len(t.Exec.Command) > 0 {
-				r.Exec = t.Exec.Command
-			}
-			cs.Rules = append(cs.Rules, r)
-		}
-	}
-	return cs, nil
 }
 
 // ParseSyncFlag reads a --sync SRC:DST flag (a sync rule) or --rebuild SRC.

@@ -143,3 +143,61 @@ func TestParseSyncFlag(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadComposeInterpolatesAndReadsLongForms(t *testing.T) {
+	dir := t.TempDir()
+	compose := `services:
+  app:
+    build: ${APP_DIR:-./app}
+    init: "${USE_INIT}"
+    ports:
+      - target: 80
+        published: "${PORT}"
+        host_ip: 127.0.0.1
+      - target: 53
+        protocol: udp
+      - 9000
+    environment:
+      - GREETING=hi ${WHO}
+      - FROM_HOST
+      - NOT_SET_ANYWHERE
+    develop:
+      watch:
+        - path: src
+          action: sync+restart
+          target: /app
+`
+	os.WriteFile(filepath.Join(dir, "compose.yaml"), []byte(compose), 0o644)
+	os.WriteFile(filepath.Join(dir, ".env"), []byte("PORT=18081\nWHO=file\nUSE_INIT=true\n"), 0o644)
+	t.Setenv("WHO", "environment")
+	t.Setenv("FROM_HOST", "yes")
+	cs, err := LoadCompose(context.Background(), filepath.Join(dir, "compose.yaml"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cs.Context != filepath.Join(dir, "app") || !cs.Init {
+		t.Errorf("context %q init %v", cs.Context, cs.Init)
+	}
+	if want := []string{"127.0.0.1:18081:80", "53/udp", "9000"}; !reflect.DeepEqual(cs.Ports, want) {
+		t.Errorf("ports %q, want %q", cs.Ports, want)
+	}
+	if want := []string{"GREETING=hi environment", "FROM_HOST=yes"}; !reflect.DeepEqual(cs.Env, want) {
+		t.Errorf("env %q, want %q (the environment wins over .env; unset names are left out)", cs.Env, want)
+	}
+	if len(cs.Rules) != 1 || cs.Rules[0].Path != filepath.Join(dir, "src") || cs.Rules[0].Action != SyncRestart {
+		t.Errorf("rules %+v", cs.Rules)
+	}
+	for body, want := range map[string]string{
+		"services:\n  a:\n    image: x\n    init: maybe\n":                      "not true or false",
+		"services:\n  a:\n    develop:\n      watch:\n        - action: sync\n": "path and action are required",
+		"services:\n  a:\n    ports: [{published: 80}]\n":                       "needs a target",
+		"services: [\n": "compose file",
+		"services:\n  a:\n    environment:\n      X: ${MISSING:?set MISSING first}\n": "set MISSING first",
+	} {
+		f := filepath.Join(t.TempDir(), "compose.yaml")
+		os.WriteFile(f, []byte(body), 0o644)
+		if _, err := LoadCompose(context.Background(), f, ""); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: got %v, want an error containing %q", body, err, want)
+		}
+	}
+}
