@@ -102,7 +102,7 @@ func (n *Networker) Attach(ctx context.Context, rec *container.Record, pid int) 
 	}
 	defer func() {
 		if err != nil {
-			n.leave(rec.ID, eps)
+			n.leave(rec.ID, eps, true)
 			eps = nil
 		}
 	}()
@@ -162,11 +162,17 @@ func (n *Networker) join(id, name, nsPath, ifname string) (ep container.Endpoint
 }
 
 // leave undoes join for each endpoint, and removes the container's port
-// rules.
-func (n *Networker) leave(id string, eps []container.Endpoint) error {
+// rules. dropLinks deletes the veth pairs too; without it they go with the
+// container's network namespace, which the kernel frees on its own once the
+// container's last process has ended: deleting a link waits for an RCU
+// grace period (10-20 ms here) that the end of every container would wait
+// for.
+func (n *Networker) leave(id string, eps []container.Endpoint, dropLinks bool) error {
 	errs := []error{netsetup.Unpublish(id)}
 	for _, ep := range eps {
-		errs = append(errs, netsetup.Detach(ep.HostVeth))
+		if dropLinks {
+			errs = append(errs, netsetup.Detach(ep.HostVeth))
+		}
 		if nw, err := n.Networks.Get(ep.Network); err == nil {
 			if pool, err := n.Networks.Pool(nw); err == nil {
 				errs = append(errs, pool.Release(id))
@@ -237,7 +243,9 @@ func (n *Networker) Detach(ctx context.Context, rec *container.Record) error {
 	if len(eps) == 0 {
 		return nil
 	}
-	err := n.leave(rec.ID, eps)
+	// Detach runs once the container's init has been reaped, and with it
+	// every process of its PID namespace: its network namespace is going.
+	err := n.leave(rec.ID, eps, false)
 	rec.Network = nil
 	n.refreshHosts(rec)
 	return err
