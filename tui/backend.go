@@ -24,6 +24,14 @@ import (
 // and never holds a channel it no longer shows. Events first delivers the
 // journal since the given time, then follows it.
 //
+// # Builds
+//
+// Builds lists the recorded builds, those run from the command line
+// included. BuildProgress reads one build from a byte offset in its record
+// and returns the offset to read from next, so that a running build is
+// followed by calling it again. Build starts a build and returns as soon as
+// it is recorded, with a channel that receives how it ended.
+//
 // # Actions
 //
 // The action methods act on one container or image and return an error a
@@ -54,6 +62,12 @@ type Backend interface {
 	// Pull fetches ref from its registry; it may take minutes and is run
 	// in the background.
 	Pull(ctx context.Context, ref string) error
+
+	Builds(ctx context.Context) ([]data.BuildRow, error)
+	BuildProgress(ctx context.Context, id string, offset int64) (data.BuildProgress, error)
+	// Build starts a build in the background. It returns the build's ID
+	// and a channel that receives nil or the build's error when it ends.
+	Build(ctx context.Context, spec data.BuildSpec) (id string, done <-chan error, err error)
 
 	// Run creates and starts a container and returns its ID.
 	Run(ctx context.Context, spec data.RunSpec) (string, error)

@@ -26,6 +26,9 @@ type recorder struct {
 	events     chan data.EventRow
 	logs       map[string][]data.LogLine
 	fail       map[string]error // by "action id"
+	builds     []data.BuildRow
+	progress   map[string][]data.BuildEvent // by build ID
+	buildErr   error                        // what a build started here ends with
 }
 
 var _ Backend = (*recorder)(nil)
@@ -39,7 +42,43 @@ func newRecorder(nc, ni int) *recorder {
 		events:     make(chan data.EventRow, 10),
 		logs:       map[string][]data.LogLine{},
 		fail:       map[string]error{},
+		progress:   map[string][]data.BuildEvent{},
 	}
+}
+
+func (r *recorder) Builds(context.Context) ([]data.BuildRow, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.builds), nil
+}
+
+// BuildProgress returns a build's events from the offset, counting one per
+// event.
+func (r *recorder) BuildProgress(_ context.Context, id string, offset int64) (data.BuildProgress, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, b := range r.builds {
+		if b.ID == id {
+			evs := r.progress[id]
+			return data.BuildProgress{Build: b, Events: slices.Clone(evs[min(int(offset), len(evs)):]), Offset: int64(len(evs))}, nil
+		}
+	}
+	return data.BuildProgress{}, fmt.Errorf("no build %s", id)
+}
+
+// Build records the spec and lists a new running build, which ends when
+// the returned channel is sent buildErr.
+func (r *recorder) Build(_ context.Context, s data.BuildSpec) (string, <-chan error, error) {
+	if err := r.record("build", s.Context, fmt.Sprintf("file=%s tags=%v", s.Dockerfile, s.Tags)); err != nil {
+		return "", nil, err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	id := fmt.Sprintf("b%015d", len(r.builds))
+	r.builds = append([]data.BuildRow{{ID: id, Context: s.Context, Tags: s.Tags, Started: datatest.Now, Status: data.BuildRunning}}, r.builds...)
+	done := make(chan error, 1)
+	done <- r.buildErr
+	return id, done, nil
 }
 
 func (r *recorder) Containers(context.Context) ([]data.ContainerRow, error) {

@@ -22,6 +22,9 @@ func (m *Model) commands() []palette.Command {
 	for _, b := range m.Pane().Keys() {
 		cmds = append(cmds, palette.Command{Name: commandName(b), Help: "press " + b.Help().Key})
 	}
+	if _, p := m.pane("build"); p != nil && m.Pane() != p {
+		cmds = append(cmds, palette.Command{Name: commandName(m.c.Keys.Build), Help: "build an image: context, Dockerfile, tags"})
+	}
 	cmds = append(cmds,
 		palette.Command{Name: "theme", Help: "theme NAME: " + strings.Join(themes.Names(m.opts.ThemeDir), ", ")},
 		palette.Command{Name: "mouse", Help: "turn mouse support on or off"},
@@ -72,6 +75,13 @@ func (m *Model) execute(c palette.Command, arg string) tea.Cmd {
 	for _, b := range m.Pane().Keys() {
 		if commandName(b) == c.Name && len(b.Keys()) > 0 {
 			return m.Pane().Update(keyPress(b.Keys()[0]))
+		}
+	}
+	// The build form opens from any pane; the Build pane fills it in from
+	// the selected build.
+	if b := m.c.Keys.Build; c.Name == commandName(b) && len(b.Keys()) > 0 {
+		if _, p := m.pane("build"); p != nil {
+			return p.Update(keyPress(b.Keys()[0]))
 		}
 	}
 	return nil

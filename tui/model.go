@@ -34,6 +34,7 @@ type Model struct {
 	confirm *dialog.Confirm
 	prompt  *dialog.Prompt
 	form    *form.Model
+	submit  func() (tea.Cmd, error) // what accepting the open form does
 
 	frame                 string // the last frame drawn, until a message changes it
 	headerKey, headerLine string
@@ -48,13 +49,15 @@ type Model struct {
 	ticks     int
 	logGen    int
 	logCancel context.CancelFunc
+
+	bw buildWatch
 }
 
 var _ tea.Model = (*Model)(nil)
 
 // Init starts the lists, the streams and the refresh tick.
 func (m *Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{m.loadContainers(), m.loadImages()}
+	cmds := []tea.Cmd{m.loadContainers(), m.loadImages(), m.loadBuilds()}
 	if m.follow {
 		cmds = append(cmds, tea.RequestBackgroundColor)
 	}
@@ -91,12 +94,28 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.tag != m.noteTag {
 			return m, nil
 		}
+	case buildsTickMsg:
+		if msg.tag != m.bw.listTag {
+			return m, nil
+		}
+	case buildPollMsg:
+		if msg.gen != m.bw.gen {
+			return m, nil
+		}
 	}
 	m.frame = ""
-	return m, m.update(msg)
+	before := m.active
+	cmd := m.update(msg)
+	if m.active != before {
+		cmd = tea.Batch(cmd, m.buildPaneShown())
+	}
+	return m, cmd
 }
 
 func (m *Model) update(msg tea.Msg) tea.Cmd {
+	if cmd, ok := m.updateBuild(msg); ok {
+		return cmd
+	}
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.resize(msg.Width, msg.Height)
@@ -146,7 +165,11 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case reloadMsg:
 		return tea.Batch(m.loadContainers(), m.loadImages())
 	case eventMsg:
-		return tea.Batch(m.broadcast(common.EventMsg(msg.row)), m.debounceReload(), waitEvent(msg.ch))
+		cmd := tea.Batch(m.broadcast(common.EventMsg(msg.row)), m.debounceReload(), waitEvent(msg.ch))
+		if msg.row.Type == "image" { // a build ends with an image event
+			cmd = tea.Batch(cmd, m.loadBuilds())
+		}
+		return cmd
 	case statsMsg:
 		return tea.Batch(m.broadcast(common.StatsMsg(msg.s)), waitStats(msg.ch))
 	case devMsg:

@@ -37,21 +37,31 @@ func (m *Model) openRunForm(image string) {
 		form.NewField(fCPUs, "CPU limit in cores: 0.5, 2; empty for none", ""),
 		form.NewField(fCommand, "the command, replacing the image's; empty for its own", ""),
 	)
+	m.submit = m.submitRun
 }
 
-// formKey handles a key while the run form is open.
+func (m *Model) submitRun() (tea.Cmd, error) {
+	spec, err := m.runSpec()
+	if err != nil {
+		return nil, err
+	}
+	return m.runContainer(spec), nil
+}
+
+// formKey handles a key while a form (the run form, the build form) is
+// open.
 func (m *Model) formKey(k tea.KeyPressMsg) tea.Cmd {
 	switch m.form.Update(k) {
 	case dialog.Cancelled:
 		m.form = nil
 	case dialog.Accepted:
-		spec, err := m.runSpec()
+		cmd, err := m.submit()
 		if err != nil {
 			m.form.SetError(err.Error())
 			return nil
 		}
 		m.form = nil
-		return m.runContainer(spec)
+		return cmd
 	}
 	return nil
 }

@@ -1,6 +1,6 @@
 // Package tui is berth's workbench: one bubbletea program over the engine,
 // with a pane for each of containers, images, events, logs, resources,
-// layers and namespaces.
+// layers, namespaces and builds.
 package tui
 
 import (
@@ -13,6 +13,7 @@ import (
 	"github.com/berth-dev/berth/themes"
 	"github.com/berth-dev/berth/tui/common"
 	"github.com/berth-dev/berth/tui/data"
+	"github.com/berth-dev/berth/tui/panes/build"
 	"github.com/berth-dev/berth/tui/panes/containers"
 	"github.com/berth-dev/berth/tui/panes/dev"
 	"github.com/berth-dev/berth/tui/panes/events"
@@ -121,6 +122,7 @@ func New(ctx context.Context, backend Backend, opts Options) (*Model, error) {
 		resources.New(c),
 		layers.New(c),
 		namespaces.New(c),
+		build.New(c),
 	}
 	if opts.Dev != nil {
 		m.panes = append([]common.Pane{dev.New(c)}, m.panes...)

@@ -56,14 +56,19 @@ func (m *Model) Render() string {
 	return m.header(w) + "\n" + body + "\n" + m.footer(w)
 }
 
-// tabTitles picks the widest tab titles that fit in w cells.
+// tabTitles picks the widest tab titles that fit in w cells: whole, cut
+// to four letters, then to three.
 func (m *Model) tabTitles(w int) ([]string, bool) {
-	full := make([]string, len(m.panes))
-	short := make([]string, len(m.panes))
-	for i, p := range m.panes {
-		full[i] = fmt.Sprintf("%d %s", i+1, p.Title())
-		t := p.Title()
-		short[i] = fmt.Sprintf("%d %s", i+1, t[:min(4, len(t))])
+	cut := func(n int) []string {
+		ts := make([]string, len(m.panes))
+		for i, p := range m.panes {
+			t := p.Title()
+			if len(t) > n+1 { // a title one letter longer than the cut says no more
+				t = t[:n]
+			}
+			ts[i] = fmt.Sprintf("%d %s", i+1, t)
+		}
+		return ts
 	}
 	width := func(ts []string) int {
 		n := 0
@@ -73,6 +78,7 @@ func (m *Model) tabTitles(w int) ([]string, bool) {
 		return n
 	}
 	brand := 7 // " berth "
+	full, short, tiny := cut(1<<10), cut(4), cut(3)
 	switch {
 	case width(full)+brand <= w:
 		return full, true
@@ -80,8 +86,10 @@ func (m *Model) tabTitles(w int) ([]string, bool) {
 		return full, false
 	case width(short)+brand <= w:
 		return short, true
+	case width(short) <= w:
+		return short, false
 	}
-	return short, false
+	return tiny, false
 }
 
 // header draws the tabs; the result is kept until the width, the active

@@ -48,6 +48,7 @@ type KeyMap struct {
 	Run     key.Binding `json:"run"`
 	Logs    key.Binding `json:"logs"`
 	Inspect key.Binding `json:"namespaces"`
+	Build   key.Binding `json:"build"`
 
 	Follow     key.Binding `json:"follow"`
 	Timestamps key.Binding `json:"timestamps"`
@@ -80,7 +81,7 @@ func DefaultKeyMap() KeyMap {
 
 		NextPane: b("tab", "next pane", "tab"),
 		PrevPane: b("shift+tab", "previous pane", "shift+tab"),
-		GoPane:   b("1-7", "go to pane N", "1", "2", "3", "4", "5", "6", "7", "8", "9"),
+		GoPane:   b("1-9", "go to pane N", "1", "2", "3", "4", "5", "6", "7", "8", "9"),
 		Enter:    b("enter", "drill in", "enter"),
 		Back:     b("esc", "back", "esc"),
 		Filter:   b("/", "filter", "/"),
@@ -107,6 +108,7 @@ func DefaultKeyMap() KeyMap {
 		Run:     b("N", "run new", "N"),
 		Logs:    b("L", "logs", "L"),
 		Inspect: b("n", "namespaces", "n"),
+		Build:   b("b", "new build", "b"),
 
 		Follow:     b("f", "follow", "f"),
 		Timestamps: b("t", "timestamps", "t"),

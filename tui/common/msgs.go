@@ -128,3 +128,27 @@ type Backer interface {
 type Opener interface {
 	Open(targets []Target) tea.Cmd
 }
+
+// Build messages: the recorded builds, the progress of the one followed,
+// and the Build pane's requests.
+type (
+	// BuildsMsg is the full list of recorded builds, newest first.
+	BuildsMsg []data.BuildRow
+	// BuildProgressMsg is what a build did since From, a byte offset in its
+	// record: From 0 is the build from its start.
+	BuildProgressMsg struct {
+		ID       string
+		From     int64
+		Progress data.BuildProgress
+	}
+	// WatchBuildMsg asks the workbench to follow a build's progress: read
+	// it from the start, then, while it runs and the Build pane is shown,
+	// as it goes on.
+	WatchBuildMsg struct{ ID string }
+	// NewBuildMsg asks the workbench to open the build form, filled with
+	// Spec.
+	NewBuildMsg struct{ Spec data.BuildSpec }
+	// BuildStartedMsg says a build started from the workbench was
+	// recorded under ID.
+	BuildStartedMsg struct{ ID string }
+)

@@ -24,6 +24,9 @@ type Model struct {
 	c      *common.Common
 	Title  string
 	Fields []Field
+	// Verb names what accepting does, in the form's help line; "run" when
+	// empty.
+	Verb  string
 	focus  int
 	err    string
 }
@@ -113,6 +116,10 @@ func (m *Model) View(maxW int) string {
 	} else {
 		lines = append(lines, "", st.Explain.Render(common.Fit(hint, w)))
 	}
-	lines = append(lines, st.Muted.Render(common.Fit("tab next · enter on the last field or ctrl+s run · esc cancel", w)))
+	verb := m.Verb
+	if verb == "" {
+		verb = "run"
+	}
+	lines = append(lines, st.Muted.Render(common.Fit("tab next · enter on the last field or ctrl+s "+verb+" · esc cancel", w)))
 	return st.Dialog.Render(strings.Join(lines, "\n"))
 }
