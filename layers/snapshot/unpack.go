@@ -3,8 +3,10 @@ package snapshot
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -45,7 +47,7 @@ func Unpack(ctx context.Context, sn Snapshotter, lockDir string, layers []v1.Lay
 	parent := ""
 	for i, l := range layers {
 		name := chain[i].String()
-		if err := unpackOne(ctx, sn, lockDir, name, parent, l); err != nil {
+		if err := unpackOne(ctx, sn, lockDir, name, parent, diffIDs[i], l); err != nil {
 			return "", fmt.Errorf("unpacking layer %s: %w", diffIDs[i], err)
 		}
 		parent = name
@@ -53,7 +55,7 @@ func Unpack(ctx context.Context, sn Snapshotter, lockDir string, layers []v1.Lay
 	return parent, nil
 }
 
-func unpackOne(ctx context.Context, sn Snapshotter, lockDir, name, parent string, l v1.Layer) error {
+func unpackOne(ctx context.Context, sn Snapshotter, lockDir, name, parent string, diffID v1.Hash, l v1.Layer) error {
 	if _, err := sn.Stat(ctx, name); err == nil {
 		return nil
 	}
@@ -82,8 +84,20 @@ func unpackOne(ctx context.Context, sn Snapshotter, lockDir, name, parent string
 		sn.Remove(ctx, key)
 		return err
 	}
-	err = sn.Apply(ctx, key, rc)
+	// The diff ID the image claims is checked against what is unpacked:
+	// the snapshot is kept under a chain ID made of diff IDs, so a layer
+	// whose content differs from its claim must never be committed under
+	// it, where another image's layer would be looked for.
+	h := sha256.New()
+	tee := io.TeeReader(rc, h)
+	err = sn.Apply(ctx, key, tee)
+	if err == nil {
+		_, err = io.Copy(io.Discard, tee) // the tar's padding after its end
+	}
 	rc.Close()
+	if err == nil && diffID.Algorithm == "sha256" && hex.EncodeToString(h.Sum(nil)) != diffID.Hex {
+		err = fmt.Errorf("the layer's content does not match its diff ID %s", diffID)
+	}
 	if err == nil {
 		// The layer's data reaches the disk before the commit's rename makes
 		// it visible: a crash must not leave a committed layer with holes.

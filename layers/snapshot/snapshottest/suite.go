@@ -74,6 +74,7 @@ func Suite(t *testing.T, newSnapshotter func(t *testing.T, dir string) snapshot.
 		"ConcurrentUnpack":  concurrentUnpack,
 		"RemoveRules":       removeRules,
 		"OwnersAndModes":    ownersAndModes,
+		"LyingDiffID":       lyingDiffID,
 	}
 	names := make([]string, 0, len(scenarios))
 	for n := range scenarios {
@@ -304,5 +305,40 @@ func usageCountsWrites(t *testing.T, sn snapshot.Snapshotter, root string) {
 	}
 	if _, err := sn.Usage(ctx, "missing"); !errors.Is(err, snapshot.ErrNotFound) {
 		t.Fatalf("usage of a missing snapshot: %v", err)
+	}
+}
+
+// lying is a layer whose diff ID claims another layer's content.
+type lying struct {
+	v1.Layer
+	claim v1.Hash
+}
+
+func (l lying) DiffID() (v1.Hash, error) { return l.claim, nil }
+
+// A layer that claims another's diff ID is refused, and nothing is kept
+// under the chain ID it claimed: the real layer unpacks there afterwards.
+func lyingDiffID(t *testing.T, sn snapshot.Snapshotter, root string) {
+	ctx := context.Background()
+	real := Layer(t, File{Name: "etc/passwd", Body: "root:x:0:0::/root:/bin/sh\n"})
+	evil := Layer(t, File{Name: "etc/passwd", Body: "root::0:0::/root:/bin/sh\n"})
+	claim, err := real.DiffID()
+	if err != nil {
+		t.Fatal(err)
+	}
+	locks := filepath.Join(root, "locks")
+	if _, err := snapshot.Unpack(ctx, sn, locks, []v1.Layer{lying{evil, claim}}); err == nil || !strings.Contains(err.Error(), "does not match its diff ID") {
+		t.Fatalf("a layer lying about its diff ID: %v", err)
+	}
+	top, err := snapshot.Unpack(ctx, sn, locks, []v1.Layer{real})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := sn.Prepare(ctx, "check", top)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := read(t, filepath.Join(mount(t, ms, root), "etc/passwd")); !strings.HasPrefix(got, "root:x:") {
+		t.Fatalf("the chain ID holds %q, not the real layer", got)
 	}
 }
