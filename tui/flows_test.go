@@ -301,3 +301,52 @@ func TestFlowRunForm(t *testing.T) {
 		t.Fatalf("run called as\n%s\nwant\n%s", got[0], want)
 	}
 }
+
+func TestFlowBuildPaneAndForm(t *testing.T) {
+	r := newRecorder(3, 2)
+	r.builds = datatest.Builds()
+	for _, b := range r.builds {
+		r.progress[b.ID] = datatest.BuildEvents(b.ID)
+	}
+	tm := start(t, r, false)
+	press(tm, "8")
+	waitFor(t, tm.TestModel, "rendering page 30 of 30")
+	press(tm, "b") // the form, filled from the selected build
+	tm.seen(t, "the form's request", func(m tea.Msg) bool { _, ok := m.(common.NewBuildMsg); return ok })
+	press(tm, "tab", "tab", "ctrl+u")
+	tm.Type("site:3")
+	press(tm, "ctrl+s")
+	if got := calls(t, r, 1); got[0] != "build /home/dev/site file= tags=[site:3]" {
+		t.Fatalf("build called as %v", got)
+	}
+	tm.seen(t, "the build's end", func(m tea.Msg) bool { _, ok := m.(buildDoneMsg); return ok })
+	m := tm.final(t)
+	if m.status != "build: site:3 done" {
+		t.Errorf("status after the build: %q", m.status)
+	}
+	_, p := m.pane("build")
+	if id := p.(interface{ Selected() string }).Selected(); id != "b000000000000003" {
+		t.Errorf("the build started here is not selected: %s", id)
+	}
+}
+
+func TestFlowBuildFromAnotherPane(t *testing.T) {
+	r := newRecorder(3, 2)
+	r.buildErr = errors.New("Dockerfile:2: COPY missing.txt: no such file")
+	tm := start(t, r, false)
+	press(tm, ":")
+	tm.Type("new-build")
+	press(tm, "enter")
+	tm.seen(t, "the form's request", func(m tea.Msg) bool { _, ok := m.(common.NewBuildMsg); return ok })
+	press(tm, "ctrl+u", "ctrl+s") // no context: the form says so and stays
+	tm.Type("/src")
+	press(tm, "ctrl+s")
+	if got := calls(t, r, 1); got[0] != "build /src file= tags=[]" {
+		t.Fatalf("build called as %v", got)
+	}
+	tm.seen(t, "the build's end", func(m tea.Msg) bool { _, ok := m.(buildDoneMsg); return ok })
+	m := tm.final(t)
+	if m.Pane().Name() != "build" || !m.isError || m.status != "build /src: Dockerfile:2: COPY missing.txt: no such file" {
+		t.Errorf("after a failed build: pane %s, status %q", m.Pane().Name(), m.status)
+	}
+}
