@@ -218,7 +218,8 @@ func (p *Pane) apply(ev data.BuildEvent) {
 }
 
 // shown is the index of the step whose output is drawn: the selected one,
-// or when following the failed step, else the newest.
+// or when following the failed step, else the newest while the build runs
+// and the newest with output once it ended.
 func (p *Pane) shown() int {
 	if len(p.steps) == 0 {
 		return -1
@@ -229,6 +230,13 @@ func (p *Pane) shown() int {
 	for i, s := range p.steps {
 		if s.state == failed {
 			return i
+		}
+	}
+	if !p.cur.Running() {
+		for i := len(p.steps) - 1; i >= 0; i-- {
+			if len(p.steps[i].out) > 0 {
+				return i
+			}
 		}
 	}
 	return len(p.steps) - 1
