@@ -40,12 +40,15 @@ type ImageRow struct {
 
 // StatsSample is one reading of a container's resource use.
 type StatsSample struct {
-	ID        string
-	Time      time.Time
-	CPU       float64 // percent of one core
-	CPULimit  float64 // percent; 0 when unlimited
-	Mem       uint64
-	MemLimit  uint64 // 0 when unlimited
+	ID       string
+	Time     time.Time
+	CPU      float64 // percent of one core
+	CPULimit float64 // percent; 0 when unlimited
+	Mem      uint64
+	MemLimit uint64 // 0 when unlimited
+	// HostMem is the host's total memory: what a container without a
+	// limit can use, and the limit docker stats shows for it.
+	HostMem   uint64
 	NetRx     uint64 // cumulative bytes
 	NetTx     uint64
 	BlkRead   uint64 // cumulative bytes

@@ -166,6 +166,7 @@ func (b *Backend) Events(ctx context.Context, since time.Time) (<-chan data.Even
 // listing found, or before any listing those the engine finds.
 func (b *Backend) Stats(ctx context.Context, interval time.Duration) (<-chan data.StatsSample, error) {
 	in := stats.NewSampler().Stream(ctx, interval, b.runningTargets)
+	host := hostMemory()
 	out := make(chan data.StatsSample, 64)
 	go func() {
 		defer close(out)
@@ -177,7 +178,7 @@ func (b *Backend) Stats(ctx context.Context, interval time.Duration) (<-chan dat
 				b.mu.Lock()
 				b.latest[s.ID] = s
 				b.mu.Unlock()
-				smp := data.StatsSample{ID: s.ID, Time: s.Time, CPU: s.CPUPercent, Mem: s.MemUsage, MemLimit: s.MemLimit,
+				smp := data.StatsSample{ID: s.ID, Time: s.Time, CPU: s.CPUPercent, Mem: s.MemUsage, MemLimit: s.MemLimit, HostMem: host,
 					NetRx: s.Net.RxBytes, NetTx: s.Net.TxBytes, BlkRead: s.BlockRead, BlkWrite: s.BlockWrite,
 					Pids: s.Pids, PidsMax: s.PidsLimit, Throttled: s.CPU.Throttled, OOMKills: s.OOMKills}
 				select {

@@ -27,8 +27,8 @@ type Model struct {
 	// Verb names what accepting does, in the form's help line; "run" when
 	// empty.
 	Verb  string
-	focus  int
-	err    string
+	focus int
+	err   string
 }
 
 // New returns a form with the given labels, hints and starting values, the

@@ -139,6 +139,7 @@ func Stats(cs []data.ContainerRow, rounds int) []data.StatsSample {
 				CPU:      float64((i*31+r*17)%95) + 1,
 				Mem:      uint64(30+(i*11+r*7)%180) << 20,
 				MemLimit: c.MemLimit,
+				HostMem:  16 << 30,
 				NetRx:    uint64(r * (1000 + i*100)), NetTx: uint64(r * (400 + i*10)),
 				BlkRead: uint64(r * 4096 * (i%3 + 1)), BlkWrite: uint64(r * 8192),
 				Pids: uint64(3 + i%20), PidsMax: 512,

@@ -230,13 +230,16 @@ func (p *Pane) row(id string, t *track) table.Row {
 	if s.CPULimit > 0 {
 		cpuMax = s.CPULimit
 	}
+	// Without a limit the container can use the host's memory, so the
+	// bar is drawn against the host's total, as docker stats does.
 	memMax := float64(s.MemLimit)
-	if memMax == 0 {
-		memMax = t.mem.Max()
-	}
-	limit := "∞"
-	if s.MemLimit > 0 {
-		limit = common.HumanSize(s.MemLimit)
+	limit := common.HumanSize(s.MemLimit)
+	switch {
+	case s.MemLimit > 0:
+	case s.HostMem > 0:
+		memMax, limit = float64(s.HostMem), "host"
+	default:
+		memMax, limit = t.mem.Max(), "∞"
 	}
 	pids := fmt.Sprint(s.Pids)
 	if s.PidsMax > 0 {
