@@ -197,6 +197,17 @@ type Network struct {
 	IP            string
 	Gateway       string
 	Ports         []string
+	// Traffic counts what came through each published port.
+	Traffic []PortTraffic
+}
+
+// PortTraffic is one published port's counters from berth's nftables
+// rules: the rule sees the first packet of each connection, later ones
+// follow the connection tracker.
+type PortTraffic struct {
+	Port        string // "8080->80/tcp"
+	Connections uint64
+	Bytes       uint64 // bytes of the connections' first packets
 }
 
 // RunSpec is what the run form asks for. Lists hold docker's flag syntax

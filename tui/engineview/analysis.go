@@ -162,6 +162,9 @@ func (b *Backend) Namespaces(ctx context.Context, id string) (data.NamespaceInfo
 		info.Network = data.Network{HostVeth: ep.HostVeth, ContainerVeth: "eth0", IP: ep.IP, Gateway: ep.Gateway, Ports: ep.Ports}
 		break
 	}
+	if len(info.Network.Ports) > 0 {
+		info.Network.Traffic = portTraffic(rec.ID, info.Network.IP)
+	}
 	return info, nil
 }
 

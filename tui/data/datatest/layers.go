@@ -67,8 +67,9 @@ func Namespaces() data.NamespaceInfo {
 			{Target: "/sys/fs/cgroup", Source: "cgroup", Type: "cgroup2"},
 			{Target: "/usr/share/nginx/html", Source: "/var/lib/berth/volumes/site/_data", Type: "bind"},
 		},
-		Cgroup:  data.Cgroup{Path: "/berth/" + id('c', 0)[:12], CPUQuota: 0.5, CPUUsage: 12.5, MemLimit: 256 << 20, MemUsage: 41 << 20, PidsLimit: 512, PidsCount: 3},
-		Network: data.Network{HostVeth: "veth3f2a1c", ContainerVeth: "eth0", Bridge: "berth0", IP: "10.88.0.2/16", Gateway: "10.88.0.1", Ports: []string{"0.0.0.0:8080->80/tcp"}},
+		Cgroup: data.Cgroup{Path: "/berth/" + id('c', 0)[:12], CPUQuota: 0.5, CPUUsage: 12.5, MemLimit: 256 << 20, MemUsage: 41 << 20, PidsLimit: 512, PidsCount: 3},
+		Network: data.Network{HostVeth: "veth3f2a1c", ContainerVeth: "eth0", Bridge: "berth0", IP: "10.88.0.2/16", Gateway: "10.88.0.1", Ports: []string{"0.0.0.0:8080->80/tcp"},
+			Traffic: []data.PortTraffic{{Port: "8080->80/tcp", Connections: 42, Bytes: 2520}}},
 	}
 }
 

@@ -166,6 +166,13 @@ func (p *Pane) lines() []string {
 	item(fmt.Sprintf("veth   %s ⇄ %s on %s", nw.ContainerVeth, nw.HostVeth, nw.Bridge), "packets leave the container's end and arrive at the host's")
 	item(fmt.Sprintf("ip     %s via %s", nw.IP, nw.Gateway), "the container's address on the bridge; the gateway is the bridge")
 	item("ports  "+strings.Join(nw.Ports, ", "), "host ports forwarded to the container by nftables DNAT rules")
+	for i, t := range nw.Traffic {
+		why := ""
+		if i == len(nw.Traffic)-1 {
+			why = "the DNAT rule counts each connection's first packet; the rest follow conntrack"
+		}
+		item(fmt.Sprintf("       %s: %d connections, %s in their first packets", t.Port, t.Connections, common.HumanSize(t.Bytes)), why)
+	}
 	return out
 }
 

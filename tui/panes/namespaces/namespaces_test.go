@@ -36,7 +36,8 @@ func TestEveryItemExplained(t *testing.T) {
 			t.Errorf("namespace %s not explained", kind)
 		}
 	}
-	for _, want := range []string{"shared", "41233        1", "upper /var/lib/berth/snapshots/41/upper", "43.0MB of 268MB", "not isolated: the container shares the host's user namespace", "veth   eth0 ⇄ veth3f2a1c on berth0"} {
+	for _, want := range []string{"shared", "41233        1", "upper /var/lib/berth/snapshots/41/upper", "43.0MB of 268MB", "not isolated: the container shares the host's user namespace", "veth   eth0 ⇄ veth3f2a1c on berth0",
+		"8080->80/tcp: 42 connections, 2.52kB in their first packets"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("missing %q", want)
 		}
