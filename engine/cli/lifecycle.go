@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -27,10 +28,25 @@ func eachContainer(ctx context.Context, opts *Options, names []string, echo bool
 	if err != nil {
 		return err
 	}
+	// The containers are handled at once, as docker's client does; their
+	// results are printed in the order they were named.
+	errs := make([]error, len(names))
+	var wg sync.WaitGroup
+	limit := make(chan struct{}, 16)
+	for i, n := range names {
+		wg.Add(1)
+		limit <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-limit }()
+			errs[i] = fn(e, n)
+		}()
+	}
+	wg.Wait()
 	failed := false
-	for _, n := range names {
-		if err := fn(e, n); err != nil {
-			fmt.Fprintf(os.Stderr, "berth: %v\n", err)
+	for i, n := range names {
+		if errs[i] != nil {
+			fmt.Fprintf(os.Stderr, "berth: %v\n", errs[i])
 			failed = true
 			continue
 		}
