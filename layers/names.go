@@ -11,7 +11,15 @@ import (
 // it: "busybox" is "docker.io/library/busybox:latest"; a name with a digest
 // keeps it ("repo@sha256:…").
 func NormalizeName(s string) (string, error) {
-	ref, err := name.ParseReference(s)
+	in := s
+	// A one-letter name on Docker Hub ("x", "x:1") is docker's
+	// "library/x"; the parser wants repositories of two characters or more.
+	if !strings.Contains(s, "/") {
+		if repo, _, _ := strings.Cut(strings.SplitN(s, "@", 2)[0], ":"); len(repo) == 1 {
+			in = "library/" + s
+		}
+	}
+	ref, err := name.ParseReference(in)
 	if err != nil {
 		return "", fmt.Errorf("invalid reference format %q: %w", s, err)
 	}

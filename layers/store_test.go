@@ -66,6 +66,8 @@ func TestNormalizeName(t *testing.T) {
 	for in, want := range map[string]string{
 		"busybox":                   "docker.io/library/busybox:latest",
 		"busybox:1.36":              "docker.io/library/busybox:1.36",
+		"x":                         "docker.io/library/x:latest",
+		"x:1":                       "docker.io/library/x:1",
 		"docker.io/library/alpine":  "docker.io/library/alpine:latest",
 		"index.docker.io/me/app:v1": "docker.io/me/app:v1",
 		"localhost:5000/app":        "localhost:5000/app:latest",

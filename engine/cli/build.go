@@ -98,9 +98,14 @@ func runBuild(cmd *cobra.Command, opts *Options, f *buildFlags, contextArg strin
 	bo.Events = events
 	// The build is recorded for the workbench's Build pane, live.
 	shown := (<-chan progress.Event)(events)
-	blog, err := buildlog.Start(opts.Root, buildlog.Meta{Context: contextArg, Dockerfile: f.file, Tags: f.tags})
+	where := contextArg
+	if abs, err := filepath.Abs(contextArg); err == nil && contextArg != "-" {
+		where = abs
+	}
+	blog, err := buildlog.Start(opts.Root, buildlog.Meta{Context: where, Dockerfile: f.file, Tags: f.tags})
 	if err == nil {
 		shown = blog.Tee(events)
+		builderEvent(opts, "start", blog.ID(), map[string]string{"context": where, "tags": strings.Join(f.tags, ",")})
 	}
 	rendered := make(chan struct{})
 	stderr := cmd.ErrOrStderr()
@@ -125,6 +130,11 @@ func runBuild(cmd *cobra.Command, opts *Options, f *buildFlags, contextArg strin
 			imageID = res.ID.String()
 		}
 		blog.Finish(imageID, err)
+		action := "done"
+		if err != nil {
+			action = "failed"
+		}
+		builderEvent(opts, action, blog.ID(), map[string]string{"context": where, "image": imageID})
 	}
 	if err != nil {
 		if ctx.Err() != nil && cmd.Context().Err() == nil {

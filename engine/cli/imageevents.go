@@ -22,6 +22,16 @@ func imageEvent(opts *Options, action, id, name string) {
 	j.Append(events.Event{Type: events.TypeImage, Action: action, ID: id, Attributes: attrs})
 }
 
+// builderEvent records a build starting or ending, by its build log ID, so
+// that the workbench's Build pane learns of builds started elsewhere.
+func builderEvent(opts *Options, action, id string, attrs map[string]string) {
+	j, err := events.Open(filepath.Join(opts.Root, "events.log"))
+	if err != nil {
+		return
+	}
+	j.Append(events.Event{Type: events.TypeBuilder, Action: action, ID: id, Attributes: attrs})
+}
+
 // removalEvents turns the lines of `rmi` ("Untagged: NAME", "Deleted: ID")
 // for the image with this ID into untag and delete events.
 func removalEvents(opts *Options, id string, lines []string) {
