@@ -33,11 +33,35 @@ var _ supervisor.Networker = (*Networker)(nil)
 
 // NewNetworker returns the networker keeping state under root.
 func NewNetworker(root string, containers *container.Store) (*Networker, error) {
+	netsetup.Gone = func(id string) bool { return !supervisedAnywhere(id) }
 	s, err := netsetup.OpenStore(filepath.Join(root, NetworksDir))
 	if err != nil {
 		return nil, err
 	}
 	return &Networker{Networks: s, Containers: containers}, nil
+}
+
+// supervisedAnywhere says whether some process on the host supervises the
+// container: a berth supervisor of any root, found by its command line.
+func supervisedAnywhere(id string) bool {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return true // cannot tell: keep the rules
+	}
+	for _, e := range ents {
+		if e.Name()[0] < '0' || e.Name()[0] > '9' {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if err != nil {
+			continue
+		}
+		args := strings.Split(string(b), "\x00")
+		if slices.Contains(args, SuperviseVerb) && slices.Contains(args, id) {
+			return true
+		}
+	}
+	return false
 }
 
 // networkName is the network a container's mode names, or "" for none or

@@ -26,6 +26,11 @@ var (
 	chainForward     = &nftables.Chain{Name: "forward", Table: table, Type: nftables.ChainTypeFilter, Hooknum: nftables.ChainHookForward, Priority: nftables.ChainPriorityFilter}
 )
 
+// Gone, when set, says whether a container that holds published ports no
+// longer runs under any berth root on this host, so that its rules can be
+// taken back; the engine sets it.
+var Gone func(container string) bool
+
 // Mapping is a published port as berth's table holds it.
 type Mapping struct {
 	PortMapping
@@ -173,6 +178,14 @@ func Publish(container string, addr netip.Addr, ms []PortMapping) (err error) {
 		for _, t := range taken {
 			if t.Protocol == m.Protocol && t.HostPort == m.HostPort &&
 				(!t.HostIP.IsValid() || !m.HostIP.IsValid() || t.HostIP == m.HostIP) {
+				if Gone != nil && Gone(t.Container) {
+					// Left by a container of a berth root that vanished
+					// (its files deleted, its processes killed).
+					if err := Unpublish(t.Container); err != nil {
+						return err
+					}
+					continue
+				}
 				return fmt.Errorf("publish %d/%s: %w (held by berth container %.12s)", m.HostPort, m.Protocol, ErrPortInUse, t.Container)
 			}
 		}
