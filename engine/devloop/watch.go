@@ -21,7 +21,7 @@ import (
 // burst before it hands the burst over: short enough to be unnoticed,
 // long enough that an editor's save (write a temp file, rename it over)
 // or a checkout arrives as one batch.
-const DefaultDebounce = 50 * time.Millisecond
+const DefaultDebounce = 25 * time.Millisecond
 
 // Batch is a burst of changes: the context paths (absolute) that changed,
 // were created or were removed, and when the first of them was seen.
