@@ -38,7 +38,7 @@ type Cache struct {
 
 // Open opens (creating it if needed) the build cache in dir.
 func Open(dir string) (*Cache, error) {
-	for _, sub := range []string{"steps", "layers", "last", "tmp"} {
+	for _, sub := range []string{"steps", "layers", "last", "tmp", "fsview"} {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o700); err != nil {
 			return nil, fmt.Errorf("creating build cache %s: %w", dir, err)
 		}
@@ -200,7 +200,7 @@ func (c *Cache) Prune() (int64, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var freed int64
-	for _, sub := range []string{"steps", "layers", "last", "tmp"} {
+	for _, sub := range []string{"steps", "layers", "last", "tmp", "fsview"} {
 		dir := filepath.Join(c.dir, sub)
 		_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 			if err == nil && d.Type().IsRegular() {
