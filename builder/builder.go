@@ -7,6 +7,7 @@ package builder
 
 import (
 	"context"
+	"github.com/berth-dev/berth/layers/snapshot"
 	"io"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -102,6 +103,11 @@ type Options struct {
 	Secrets map[string]string
 	// CacheDir is the build cache (<root>/build-cache).
 	CacheDir string
+	// Snapshots, when set, gives RUN steps their root filesystem as a
+	// snapshot over the layers' unpacked snapshots (kept by chain ID, under
+	// SnapshotLocks' locks) instead of unpacking every layer for every step.
+	Snapshots     snapshot.Snapshotter
+	SnapshotLocks string
 	// Events, if set, receives the build's progress. Build does not close it.
 	Events chan<- progress.Event
 }

@@ -2,6 +2,9 @@ package builder
 
 import (
 	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -17,6 +20,7 @@ import (
 	"github.com/berth-dev/berth/builder/cache"
 	"github.com/berth-dev/berth/builder/dockerfile"
 	"github.com/berth-dev/berth/builder/progress"
+	"github.com/berth-dev/berth/layers/snapshot"
 )
 
 // lastLines is how many lines of a failed RUN's output its error shows.
@@ -124,15 +128,19 @@ func (s *stageState) runStep(in *dockerfile.Instruction, op *runOp) ([]entry, er
 	if err != nil {
 		return nil, fmt.Errorf("making the step's rootfs: %w", err)
 	}
-	s.afterLayer = append(s.afterLayer, func() { os.RemoveAll(dir) }) // the layer reads the files from it
 	if err := os.Chmod(dir, 0o755); err != nil {
+		os.RemoveAll(dir)
 		return nil, err
 	}
 	baseLayers, err := s.base.Layers()
 	if err != nil {
+		os.RemoveAll(dir)
 		return nil, fmt.Errorf("reading base layers: %w", err)
 	}
-	if err := unpackLayers(s.ctx, append(baseLayers, s.layers...), dir); err != nil {
+	undo, err := s.stepRootfs(dir, append(baseLayers, s.layers...))
+	// The layer reads the files from dir: it goes once the layer is written.
+	s.afterLayer = append(s.afterLayer, func() { undo(); os.RemoveAll(dir) })
+	if err != nil {
 		return nil, err
 	}
 	wd := s.cfg.Config.WorkingDir
@@ -185,6 +193,38 @@ func (s *stageState) runStep(in *dockerfile.Instruction, op *runOp) ([]entry, er
 		return nil, in.Errorf(ErrRunFailed, "%s", msg)
 	}
 	return diffTree(dir, before, op.skip)
+}
+
+// stepRootfs makes a RUN step's root filesystem in dir. With an overlay
+// snapshotter it is an overlay mount over the layers' snapshots, each
+// unpacked once and kept by chain ID (a base image is unpacked once for all
+// builds and containers); otherwise the layers are unpacked into dir. undo
+// unmounts and drops what the step wrote.
+func (s *stageState) stepRootfs(dir string, layers []v1.Layer) (undo func(), err error) {
+	sn := s.b.opts.Snapshots
+	if sn == nil || sn.Name() != "overlay" || len(layers) == 0 {
+		return func() {}, unpackLayers(s.ctx, layers, dir)
+	}
+	top, err := snapshot.Unpack(s.ctx, sn, s.b.opts.SnapshotLocks, layers)
+	if err != nil {
+		return func() {}, fmt.Errorf("unpacking the step's rootfs: %w", err)
+	}
+	var b [8]byte
+	rand.Read(b[:])
+	key := "build-step-" + hex.EncodeToString(b[:])
+	ms, err := sn.Prepare(s.ctx, key, top)
+	if err != nil {
+		return func() {}, fmt.Errorf("making the step's rootfs: %w", err)
+	}
+	drop := func() { sn.Remove(context.WithoutCancel(s.ctx), key) }
+	if err := snapshot.MountAll(ms, dir); err != nil {
+		drop()
+		return func() {}, fmt.Errorf("mounting the step's rootfs: %w", err)
+	}
+	return func() {
+		snapshot.UnmountAll(dir)
+		drop()
+	}, nil
 }
 
 // parseMount reads one --mount=type=...,target=... of a RUN.

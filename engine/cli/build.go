@@ -173,6 +173,9 @@ func (f *buildFlags) options(opts *Options, contextArg string, stdin io.Reader) 
 		BuildArgs: map[string]string{},
 		Labels:    map[string]string{},
 	}
+	if ss, err := engine.NewSnapshotStore(opts.Root); err == nil {
+		bo.Snapshots, bo.SnapshotLocks = ss.SN, ss.LockDir
+	}
 	for _, a := range f.buildArgs {
 		k, v, ok := strings.Cut(a, "=")
 		if !ok {

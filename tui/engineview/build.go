@@ -108,6 +108,9 @@ func (b *Backend) Build(ctx context.Context, spec data.BuildSpec) (string, <-cha
 		CacheDir:   filepath.Join(root, "build-cache"),
 		Events:     evs,
 	}
+	if ss, err := engine.NewSnapshotStore(root); err == nil {
+		opts.Snapshots, opts.SnapshotLocks = ss.SN, ss.LockDir
+	}
 	blog, err := buildlog.Start(root, buildlog.Meta{Context: dir, Dockerfile: spec.Dockerfile, Tags: spec.Tags})
 	if err != nil {
 		return "", nil, err

@@ -28,12 +28,12 @@ func reports() common.DevMsg {
 		{Time: t0, Kind: data.DevBuild, Text: "build 2/3 COPY site/ /srv/"},
 		{Time: t0, Kind: data.DevUp, Text: "web up on http://127.0.0.1:8080 in 198ms · watching /app: sync site -> /srv"},
 		{Time: t0.Add(time.Second), Kind: data.DevReload, N: 1, Action: "sync", Paths: 1, Total: 52 * ms,
-			Stages: []data.DevStage{stage("seen", 50 * ms), stage("sync", ms), stage("ready", ms)}},
+			Stages: []data.DevStage{stage("seen", 50*ms), stage("sync", ms), stage("ready", ms)}},
 		{Time: t0.Add(2 * time.Second), Kind: data.DevLog, Text: "GET / 200\x1b[2J"},
 		{Time: t0.Add(3 * time.Second), Kind: data.DevReload, N: 2, Action: "rebuild", Paths: 2, Total: 260 * ms,
-			Stages: []data.DevStage{stage("seen", 50 * ms), stage("build", 30 * ms), stage("replace", 175 * ms), stage("ready", 5 * ms)}},
+			Stages: []data.DevStage{stage("seen", 50*ms), stage("build", 30*ms), stage("replace", 175*ms), stage("ready", 5*ms)}},
 		{Time: t0.Add(4 * time.Second), Kind: data.DevFailed, N: 3, Action: "rebuild", Paths: 1,
-			Stages: []data.DevStage{stage("seen", 50 * ms), stage("build", ms)},
+			Stages: []data.DevStage{stage("seen", 50*ms), stage("build", ms)},
 			Text:   "rebuild: build failed: Dockerfile:5: FROOM: unknown instruction FROOM"},
 	}
 }
