@@ -78,3 +78,26 @@ func (s *SnapshotStore) Diff(ctx context.Context, key string, w io.Writer) error
 func (s *SnapshotStore) Usage(ctx context.Context, key string) (int64, error) {
 	return s.SN.Usage(ctx, key)
 }
+
+// Collect removes the snapshots no image and no container needs: the
+// layers of images since removed, the leftovers of cut-short unpacks and
+// build steps. images are every image in the store, containers every
+// container's ID.
+func (s *SnapshotStore) Collect(ctx context.Context, images []v1.Image, containers []string) ([]string, int64, error) {
+	keep := map[string]bool{}
+	for _, id := range containers {
+		keep[id] = true
+	}
+	for _, img := range images {
+		cf, err := img.ConfigFile()
+		if err != nil {
+			// An image that cannot be read keeps everything: better a
+			// layer too many than one taken from under it.
+			return nil, 0, fmt.Errorf("reading an image's config: %w", err)
+		}
+		if chain := snapshot.ChainIDs(cf.RootFS.DiffIDs); len(chain) > 0 {
+			keep[chain[len(chain)-1].String()] = true
+		}
+	}
+	return snapshot.Collect(ctx, s.SN, keep)
+}

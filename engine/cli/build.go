@@ -69,6 +69,7 @@ func init() {
 				if err != nil {
 					return err
 				}
+				freed += collectSnapshots(cmd.Context(), opts)
 				fmt.Fprintf(cmd.OutOrStdout(), "Total reclaimed space: %s\n", progress.HumanSize(freed))
 				return nil
 			},

@@ -221,6 +221,7 @@ func rmiCmd(opts *Options, use string, aliases ...string) *cobra.Command {
 					failed = err
 				}
 			}
+			collectSnapshots(cmd.Context(), opts)
 			if failed != nil {
 				return &ExitError{Code: 1}
 			}
@@ -332,6 +333,7 @@ func imagePruneCmd(opts *Options) *cobra.Command {
 				return nil
 			}
 			lines, n, err := s.Prune(cmd.Context(), all)
+			n += collectSnapshots(cmd.Context(), opts)
 			out := cmd.OutOrStdout()
 			if len(lines) > 0 {
 				fmt.Fprintln(out, "Deleted Images:")

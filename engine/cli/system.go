@@ -137,6 +137,7 @@ func systemPruneCmd(opts *Options) *cobra.Command {
 				fmt.Println()
 			}
 			total += n
+			total += collectSnapshots(ctx, opts)
 			if c, err := cache.Open(filepath.Join(opts.Root, "build-cache")); err == nil {
 				if n, err := c.Prune(); err == nil {
 					total += n

@@ -75,6 +75,7 @@ func Suite(t *testing.T, newSnapshotter func(t *testing.T, dir string) snapshot.
 		"RemoveRules":       removeRules,
 		"OwnersAndModes":    ownersAndModes,
 		"LyingDiffID":       lyingDiffID,
+		"Collect":           collect,
 	}
 	names := make([]string, 0, len(scenarios))
 	for n := range scenarios {
@@ -340,5 +341,49 @@ func lyingDiffID(t *testing.T, sn snapshot.Snapshotter, root string) {
 	}
 	if got := read(t, filepath.Join(mount(t, ms, root), "etc/passwd")); !strings.HasPrefix(got, "root:x:") {
 		t.Fatalf("the chain ID holds %q, not the real layer", got)
+	}
+}
+
+// Collect removes what no kept snapshot stands on, children first, and
+// keeps what a kept one needs.
+func collect(t *testing.T, sn snapshot.Snapshotter, root string) {
+	ctx := context.Background()
+	locks := filepath.Join(root, "locks")
+	base := Layer(t, File{Name: "base", Body: "shared"})
+	a := Layer(t, File{Name: "a", Body: "a"})
+	b := Layer(t, File{Name: "b", Body: "b"})
+	topA, err := snapshot.Unpack(ctx, sn, locks, []v1.Layer{base, a})
+	if err != nil {
+		t.Fatal(err)
+	}
+	topB, err := snapshot.Unpack(ctx, sn, locks, []v1.Layer{base, b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sn.Prepare(ctx, "ctr", topA); err != nil {
+		t.Fatal(err)
+	}
+	removed, _, err := snapshot.Collect(ctx, sn, map[string]bool{"ctr": true})
+	if err != nil || len(removed) != 1 || removed[0] != topB {
+		t.Fatalf("Collect kept ctr: removed %v, %v; want only %s", removed, err, topB)
+	}
+	if _, err := sn.Stat(ctx, topA); err != nil {
+		t.Errorf("the container's chain went: %v", err)
+	}
+	if err := sn.Remove(ctx, "ctr"); err != nil {
+		t.Fatal(err)
+	}
+	// A fresh active snapshot nobody keeps is left alone: it may be in use.
+	if _, err := sn.Prepare(ctx, "unpack-in-progress", ""); err != nil {
+		t.Fatal(err)
+	}
+	removed, _, err = snapshot.Collect(ctx, sn, nil)
+	if err != nil || len(removed) != 2 {
+		t.Fatalf("Collect with nothing kept: removed %v, %v; want the two layers of chain A", removed, err)
+	}
+	n := 0
+	sn.Walk(ctx, func(snapshot.Info) error { n++; return nil })
+	if n != 1 {
+		t.Errorf("%d snapshots left, want only the fresh active one", n)
 	}
 }
