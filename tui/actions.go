@@ -27,6 +27,11 @@ func (m *Model) request(act common.ActionMsg) tea.Cmd {
 			title = "Tag " + t.Name + " as"
 		case common.Pull:
 			title, value = "Pull image", ""
+		case common.Push:
+			title = "Push " + t.Name + " to"
+			if t.Name == noName {
+				title, value = "Push "+common.ShortID(t.ID)+" to", ""
+			}
 		}
 		m.prompt = dialog.NewPrompt(m.c, title, value, act)
 		return nil
@@ -35,8 +40,16 @@ func (m *Model) request(act common.ActionMsg) tea.Cmd {
 		return nil
 	case act.Action == common.Run:
 		return m.runContainer(*act.Spec)
-	case act.Action == common.Shell:
-		return m.shell(act.Targets[0])
+	case act.Action == common.Commit:
+		m.openCommitForm(act.Targets[0])
+		return nil
+	case act.Action == common.Save:
+		m.openSaveForm(act.Targets[0])
+		return nil
+	case act.Action == common.Shell, act.Action == common.Attach:
+		return m.handover(act.Action, act.Targets[0])
+	case act.Action == common.Browse:
+		return m.browse(act.Targets[0], act.URLs)
 	case act.Action.Destructive():
 		m.confirm = dialog.NewConfirm(m.c, confirmTitle(act), confirmBody(act), act)
 		return nil
@@ -87,39 +100,49 @@ func (m *Model) run(act common.ActionMsg) tea.Cmd {
 	m.pending += len(act.Targets)
 	for _, t := range act.Targets {
 		cmds = append(cmds, func() tea.Msg {
-			return common.ActionDoneMsg{Action: act.Action, Target: t, Err: call(ctx, b, act.Action, t.ID, act.Arg)}
+			result, err := call(ctx, b, act.Action, t, act.Arg)
+			return common.ActionDoneMsg{Action: act.Action, Target: t, Err: err, Result: result}
 		})
 	}
 	cmds = append(cmds, m.note(fmt.Sprintf("%s: %s…", act.Action, names(act.Targets))))
 	return tea.Batch(cmds...)
 }
 
-func call(ctx context.Context, b Backend, a common.Action, id, arg string) error {
+// call runs one action on one target; the result, when not empty, is what
+// to tell the user of its success.
+func call(ctx context.Context, b Backend, a common.Action, t common.Target, arg string) (string, error) {
+	id := t.ID
 	switch a {
 	case common.Start:
-		return b.Start(ctx, id)
+		return "", b.Start(ctx, id)
 	case common.Stop:
-		return b.Stop(ctx, id)
+		return "", b.Stop(ctx, id)
 	case common.Restart:
-		return b.Restart(ctx, id)
+		return "", b.Restart(ctx, id)
 	case common.Pause:
-		return b.Pause(ctx, id)
+		return "", b.Pause(ctx, id)
 	case common.Unpause:
-		return b.Unpause(ctx, id)
+		return "", b.Unpause(ctx, id)
 	case common.Kill:
-		return b.Kill(ctx, id)
+		return "", b.Kill(ctx, id)
 	case common.Remove:
-		return b.Remove(ctx, id)
+		return "", b.Remove(ctx, id)
 	case common.Rename:
-		return b.Rename(ctx, id, arg)
+		return "", b.Rename(ctx, id, arg)
 	case common.RemoveImage:
-		return b.RemoveImage(ctx, id)
+		return "", b.RemoveImage(ctx, id)
 	case common.Tag:
-		return b.Tag(ctx, id, arg)
+		return "", b.Tag(ctx, id, arg)
 	case common.Pull:
-		return b.Pull(ctx, arg)
+		return "", b.Pull(ctx, arg)
+	case common.Push:
+		digest, err := b.Push(ctx, id, arg)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("pushed %s to %s, digest %s", t.Name, arg, common.ShortID(digest)), nil
 	}
-	return fmt.Errorf("running %s: %w", a, errUnknownAction)
+	return "", fmt.Errorf("running %s: %w", a, errUnknownAction)
 }
 
 func names(ts []common.Target) string {
@@ -145,6 +168,9 @@ func (m *Model) done(d common.ActionDoneMsg) tea.Cmd {
 			return reload
 		}
 		return tea.Batch(m.fail(fmt.Errorf("%s %s: %w", d.Action, d.Target.Name, d.Err)), reload)
+	}
+	if d.Result != "" {
+		return tea.Batch(m.note(d.Result), reload)
 	}
 	return tea.Batch(m.note(fmt.Sprintf("%s: %s done", d.Action, d.Target.Name)), reload)
 }
@@ -203,32 +229,3 @@ func (m *Model) open(o common.OpenMsg) tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-// Messages of a shell's life: ready to take the terminal, and ended.
-type (
-	shellMsg struct {
-		t common.Target
-		p Process
-	}
-	shellDoneMsg struct {
-		t   common.Target
-		err error
-	}
-)
-
-// shell asks the backend for a shell in the container; when it is ready,
-// the workbench hands it the terminal (see Update).
-func (m *Model) shell(t common.Target) tea.Cmd {
-	b, ctx := m.backend, m.c.Ctx
-	return func() tea.Msg {
-		p, err := b.Shell(ctx, t.ID)
-		if err != nil {
-			return common.ErrorMsg{Err: fmt.Errorf("opening a shell in %s: %w", t.Name, err)}
-		}
-		return shellMsg{t, p}
-	}
-}
-
-// runShell steps aside for the shell until it exits.
-func runShell(s shellMsg) tea.Cmd {
-	return tea.Exec(s.p, func(err error) tea.Msg { return shellDoneMsg{s.t, err} })
-}

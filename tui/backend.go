@@ -62,6 +62,17 @@ type Backend interface {
 	// Pull fetches ref from its registry; it may take minutes and is run
 	// in the background.
 	Pull(ctx context.Context, ref string) error
+	// Push uploads an image to the registry ref names, giving the image
+	// that name first if it does not have it, and returns the pushed
+	// manifest's digest. Like Pull it runs in the background.
+	Push(ctx context.Context, imageID, ref string) (digest string, err error)
+	// Save writes the image ref names (a name, or an ID for an unnamed
+	// image) to an archive file: the file appears whole or not at all. It
+	// returns the archive's size in bytes.
+	Save(ctx context.Context, ref string, spec data.SaveSpec) (int64, error)
+	// Commit makes an image of a container's changes on top of its image
+	// and returns the new image's ID.
+	Commit(ctx context.Context, containerID string, spec data.CommitSpec) (imageID string, err error)
 
 	Builds(ctx context.Context) ([]data.BuildRow, error)
 	BuildProgress(ctx context.Context, id string, offset int64) (data.BuildProgress, error)
@@ -76,6 +87,10 @@ type Backend interface {
 	// aside, hands the terminal to the process until it exits, then comes
 	// back.
 	Shell(ctx context.Context, id string) (Process, error)
+	// Attach connects to a running container's standard streams. As with
+	// Shell, the workbench hands the terminal to the process; it ends when
+	// the user detaches (ctrl-p ctrl-q) or the container exits.
+	Attach(ctx context.Context, id string) (Process, error)
 }
 
 // Process is a program that takes over the terminal while it runs, such as

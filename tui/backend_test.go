@@ -170,6 +170,7 @@ type shellProc struct {
 	r             *recorder
 	id            string
 	hasIn, hasOut bool
+	what          string // the call Run records; "shell-ran" when empty
 }
 
 func (s *shellProc) SetStdin(in io.Reader)   { s.hasIn = in != nil }
@@ -178,6 +179,9 @@ func (s *shellProc) SetStderr(io.Writer)     {}
 func (s *shellProc) Run() error {
 	if !s.hasIn || !s.hasOut {
 		return errors.New("shell run without the terminal's streams")
+	}
+	if s.what != "" {
+		return s.r.record(s.what, s.id, "")
 	}
 	return s.r.record("shell-ran", s.id, "")
 }
@@ -200,4 +204,32 @@ func (r *recorder) Pull(_ context.Context, ref string) error    { return r.recor
 func (r *recorder) Run(_ context.Context, s data.RunSpec) (string, error) {
 	arg := fmt.Sprintf("%s ports=%v env=%v vols=%v mem=%s cpus=%s cmd=%v", s.Name, s.Ports, s.Env, s.Volumes, s.Memory, s.CPUs, s.Command)
 	return "c-new", r.record("run", s.Image, arg)
+}
+
+// Attach refuses a container the fixture does not show running, as the
+// engine does.
+func (r *recorder) Attach(_ context.Context, id string) (Process, error) {
+	if err := r.record("attach", id, ""); err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, c := range r.containers {
+		if c.ID == id && c.Status != "running" {
+			return nil, fmt.Errorf("container not running: %s is %s, start it first", c.Name, c.Status)
+		}
+	}
+	return &shellProc{r: r, id: id, what: "attach-ran"}, nil
+}
+
+func (r *recorder) Commit(_ context.Context, id string, s data.CommitSpec) (string, error) {
+	return "sha256:c0ffee0000000000", r.record("commit", id, fmt.Sprintf("ref=%s msg=%s author=%s", s.Ref, s.Message, s.Author))
+}
+
+func (r *recorder) Push(_ context.Context, id, ref string) (string, error) {
+	return "sha256:d16e570000000000", r.record("push", id, ref)
+}
+
+func (r *recorder) Save(_ context.Context, ref string, s data.SaveSpec) (int64, error) {
+	return 4_400_000, r.record("save", ref, s.Path+" "+s.Format)
 }

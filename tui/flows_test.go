@@ -234,7 +234,7 @@ func TestFlowShellTakesTheTerminal(t *testing.T) {
 	if !slices.Equal(got, []string{"shell " + id, "shell-ran " + id}) {
 		t.Fatalf("shell calls %v", got)
 	}
-	tm.seen(t, "the shell's end", func(m tea.Msg) bool { _, ok := m.(shellDoneMsg); return ok })
+	tm.seen(t, "the shell's end", func(m tea.Msg) bool { _, ok := m.(handoverDoneMsg); return ok })
 	m := tm.final(t)
 	if m.isError || m.status != "left the shell in api-4" {
 		t.Fatalf("after the shell the status is %q", m.status)

@@ -2,7 +2,6 @@ package tui
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
@@ -43,7 +42,11 @@ type Model struct {
 	pending int // actions sent to the backend and not yet done
 	status  string
 	isError bool
+	sticky  bool // the notice stays until esc or the next one
 	noteTag int
+
+	// openURL opens an address in the desktop's browser (see browse.go).
+	openURL func(url string) (bool, error)
 
 	reloadTag int
 	ticks     int
@@ -142,20 +145,18 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return m.done(msg)
 	case common.OpenMsg:
 		return m.open(msg)
-	case shellMsg:
-		return runShell(msg)
-	case shellDoneMsg:
-		reload := tea.Batch(m.loadContainers(), m.loadImages())
-		if msg.err != nil {
-			return tea.Batch(m.fail(fmt.Errorf("shell in %s: %w", msg.t.Name, msg.err)), reload)
-		}
-		return tea.Batch(m.note("left the shell in "+msg.t.Name), reload)
+	case handoverMsg:
+		return runHandover(msg)
+	case handoverDoneMsg:
+		return m.handedBack(msg)
+	case browsedMsg:
+		return m.browsed(msg)
 	case common.ErrorMsg:
 		return m.fail(msg.Err)
 	case common.InfoMsg:
 		return m.note(string(msg))
 	case clearNoteMsg:
-		m.status, m.isError = "", false
+		m.status, m.isError, m.sticky = "", false, false
 		return nil
 	case tickMsg:
 		// Events reload the lists as things change; this reload only
@@ -338,13 +339,20 @@ func (m *Model) pane(name string) (int, common.Pane) {
 }
 
 func (m *Model) fail(err error) tea.Cmd {
-	m.status, m.isError = err.Error(), true
+	m.status, m.isError, m.sticky = err.Error(), true, false
 	m.noteTag++
 	return nil // errors stay until esc or the next notice
 }
 
+// stick shows a notice that stays, like an error, until esc or the next
+// notice: one the user may need to copy.
+func (m *Model) stick(s string) {
+	m.status, m.isError, m.sticky = s, false, true
+	m.noteTag++
+}
+
 func (m *Model) note(s string) tea.Cmd {
-	m.status, m.isError = s, false
+	m.status, m.isError, m.sticky = s, false, false
 	m.noteTag++
 	tag := m.noteTag
 	return tea.Tick(5*time.Second, func(time.Time) tea.Msg { return clearNoteMsg{tag} })
@@ -355,8 +363,8 @@ type clearNoteMsg struct{ tag int }
 // back is esc: it dismisses an error, else clears the pane's filter, search
 // or marks, else returns to the pane the user drilled in from.
 func (m *Model) back() {
-	if m.isError {
-		m.status, m.isError = "", false
+	if m.isError || m.sticky {
+		m.status, m.isError, m.sticky = "", false, false
 		return
 	}
 	if b, ok := m.Pane().(common.Backer); ok && b.Back() {

@@ -112,6 +112,7 @@ func New(ctx context.Context, backend Backend, opts Options) (*Model, error) {
 		backend: backend,
 		opts:    opts,
 		cancel:  cancel,
+		openURL: openURL,
 		follow:  opts.Palette == nil && (opts.Config.Theme == "" || opts.Config.Theme == themes.Auto),
 	}
 	m.panes = []common.Pane{

@@ -2,6 +2,7 @@ package common
 
 import (
 	"fmt"
+	"net"
 	"strings"
 	"time"
 
@@ -193,4 +194,23 @@ func Clean(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// PortURL returns the http address a published port is reached at on this
+// host ("0.0.0.0:8080->80/tcp" is http://127.0.0.1:8080), and false for a
+// port that is not TCP or not published on the host.
+func PortURL(port string) (string, bool) {
+	host, rest, ok := strings.Cut(port, "->")
+	if !ok || !strings.HasSuffix(rest, "/tcp") {
+		return "", false
+	}
+	ip, p, err := net.SplitHostPort(host)
+	if err != nil || p == "" || p == "0" {
+		return "", false
+	}
+	switch ip {
+	case "", "0.0.0.0", "::":
+		ip = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(ip, p), true
 }

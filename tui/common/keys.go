@@ -49,6 +49,11 @@ type KeyMap struct {
 	Logs    key.Binding `json:"logs"`
 	Inspect key.Binding `json:"namespaces"`
 	Build   key.Binding `json:"build"`
+	Commit  key.Binding `json:"commit"`
+	Attach  key.Binding `json:"attach"`
+	Browse  key.Binding `json:"browse"`
+	Push    key.Binding `json:"push"`
+	Save    key.Binding `json:"save"`
 
 	Follow     key.Binding `json:"follow"`
 	Timestamps key.Binding `json:"timestamps"`
@@ -109,6 +114,11 @@ func DefaultKeyMap() KeyMap {
 		Logs:    b("L", "logs", "L"),
 		Inspect: b("n", "namespaces", "n"),
 		Build:   b("b", "new build", "b"),
+		Commit:  b("c", "commit", "c"),
+		Attach:  b("a", "attach", "a"),
+		Browse:  b("w", "open port", "w"),
+		Push:    b("U", "push", "U"),
+		Save:    b("W", "save archive", "W"),
 
 		Follow:     b("f", "follow", "f"),
 		Timestamps: b("t", "timestamps", "t"),

@@ -54,11 +54,16 @@ const (
 	Tag         Action = "tag"
 	Pull        Action = "pull"
 	Run         Action = "run"
+	Commit      Action = "commit"
+	Attach      Action = "attach"
+	Push        Action = "push"
+	Save        Action = "save"
+	Browse      Action = "open"
 )
 
 // NeedsArg reports whether the action takes a line of text from the user:
 // a new name, a tag, a reference to pull.
-func (a Action) NeedsArg() bool { return a == Rename || a == Tag || a == Pull }
+func (a Action) NeedsArg() bool { return a == Rename || a == Tag || a == Pull || a == Push }
 
 // Destructive reports whether the action needs the user's confirmation.
 func (a Action) Destructive() bool {
@@ -81,6 +86,9 @@ type ActionMsg struct {
 	// Spec is what to run, for Run; nil means "ask the user with the run
 	// form", filled with the first target's name as the image.
 	Spec *data.RunSpec
+	// URLs are the addresses of a container's published TCP ports, for
+	// Browse; the first is opened.
+	URLs []string
 }
 
 // Target is one thing an action applies to.
@@ -94,6 +102,10 @@ type ActionDoneMsg struct {
 	Action Action
 	Target Target
 	Err    error
+	// Result, when not empty, is what to tell the user of a success
+	// instead of "ACTION: NAME done": the image a commit made, the file a
+	// save wrote.
+	Result string
 }
 
 // OpenMsg asks the workbench to switch to a pane, loading it for targets

@@ -259,3 +259,24 @@ type DevStage struct {
 	Name     string
 	Duration time.Duration
 }
+
+// CommitSpec is what the commit form asks for: the new image's name (empty
+// for an unnamed image), and the message and author its history records.
+type CommitSpec struct {
+	Ref     string
+	Message string
+	Author  string
+}
+
+// The archive formats an image is saved in.
+const (
+	FormatDockerArchive = "docker-archive"
+	FormatOCIArchive    = "oci-archive"
+)
+
+// SaveSpec is what the save form asks for: the file to write and its
+// format, FormatDockerArchive or FormatOCIArchive.
+type SaveSpec struct {
+	Path   string
+	Format string
+}

@@ -5,6 +5,7 @@ package containers
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -75,7 +76,8 @@ func (p *Pane) SetSize(w, h int) {
 func (p *Pane) Keys() []key.Binding {
 	k := p.c.Keys
 	return []key.Binding{k.Enter, k.Mark, k.Filter, k.Sort, k.Start, k.Stop, k.Restart,
-		k.Pause, k.Kill, k.Remove, k.Rename, k.Shell, k.Logs, k.Inspect, k.Changes, k.Run, k.MarkAll, k.Reverse}
+		k.Pause, k.Kill, k.Remove, k.Rename, k.Shell, k.Logs, k.Inspect, k.Changes, k.Run,
+		k.Attach, k.Commit, k.Browse, k.MarkAll, k.Reverse}
 }
 
 // Marked returns the marked containers' IDs, in table order.
@@ -222,6 +224,18 @@ func (p *Pane) key(k tea.KeyPressMsg) tea.Cmd {
 		if t, ok := p.selected(); ok {
 			return send(common.ActionMsg{Action: common.Shell, Targets: []common.Target{t}})
 		}
+	case key.Matches(k, km.Attach):
+		if t, ok := p.selected(); ok {
+			return send(common.ActionMsg{Action: common.Attach, Targets: []common.Target{t}})
+		}
+	case key.Matches(k, km.Commit):
+		if t, ok := p.selected(); ok {
+			return send(common.ActionMsg{Action: common.Commit, Targets: []common.Target{t}})
+		}
+	case key.Matches(k, km.Browse):
+		if t, ok := p.selected(); ok {
+			return send(common.ActionMsg{Action: common.Browse, Targets: []common.Target{t}, URLs: p.urls(t.ID)})
+		}
 	case key.Matches(k, km.Enter), key.Matches(k, km.Logs):
 		return p.open("logs")
 	case key.Matches(k, km.Run):
@@ -240,6 +254,17 @@ func (p *Pane) key(k tea.KeyPressMsg) tea.Cmd {
 		}
 	}
 	return nil
+}
+
+// urls are the addresses of a container's published TCP ports.
+func (p *Pane) urls(id string) []string {
+	var out []string
+	for _, port := range p.all[p.index[id]].Ports {
+		if u, ok := common.PortURL(port); ok && !slices.Contains(out, u) {
+			out = append(out, u)
+		}
+	}
+	return out
 }
 
 func (p *Pane) markAll() {

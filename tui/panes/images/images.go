@@ -84,7 +84,7 @@ func (p *Pane) Keys() []key.Binding {
 	k := p.c.Keys
 	enter := k.Enter
 	enter.SetHelp(enter.Help().Key, "layers")
-	return []key.Binding{enter, k.Mark, k.Filter, k.Sort, k.Remove, k.Run, k.Tag, k.Pull, k.MarkAll, k.Reverse}
+	return []key.Binding{enter, k.Mark, k.Filter, k.Sort, k.Remove, k.Run, k.Tag, k.Pull, k.Push, k.Save, k.MarkAll, k.Reverse}
 }
 
 // Update implements common.Pane.
@@ -167,6 +167,14 @@ func (p *Pane) key(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, km.Run):
 		if ts := p.selected(); len(ts) > 0 {
 			return send(common.ActionMsg{Action: common.Run, Targets: ts})
+		}
+	case key.Matches(k, km.Push):
+		if ts := p.selected(); len(ts) > 0 {
+			return send(common.ActionMsg{Action: common.Push, Targets: ts})
+		}
+	case key.Matches(k, km.Save):
+		if ts := p.selected(); len(ts) > 0 {
+			return send(common.ActionMsg{Action: common.Save, Targets: ts})
 		}
 	case key.Matches(k, km.Pull):
 		return send(common.ActionMsg{Action: common.Pull, Targets: []common.Target{{}}})
