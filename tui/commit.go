@@ -22,7 +22,7 @@ const (
 // after the container to start with.
 func (m *Model) openCommitForm(t common.Target) {
 	m.form = form.New(m.c, "Commit "+t.Name+" to an image",
-		form.NewField(fRef, "the new image's name, as in `berth commit "+t.Name+" REPOSITORY[:TAG]`; empty for none", strings.ToLower(t.Name)),
+		form.NewField(fRef, "the new image's REPOSITORY[:TAG]; empty for an unnamed one", strings.ToLower(t.Name)),
 		form.NewField(fMessage, "a message recorded in the image's history; may be empty", ""),
 		form.NewField(fAuthor, `the author recorded in the image: "Name <email>"; may be empty`, ""),
 	)

@@ -29,12 +29,17 @@ type flow struct {
 	msgs chan tea.Msg
 }
 
-func start(t *testing.T, r *recorder, streams bool) *flow {
+// start runs a workbench over r; setup, if any, changes the model before
+// the program starts.
+func start(t *testing.T, r *recorder, streams bool, setup ...func(*Model)) *flow {
 	t.Helper()
 	pal := themes.Dark
 	m, err := New(context.Background(), r, Options{Palette: &pal, Now: datatest.Clock, NoStreams: !streams})
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, f := range setup {
+		f(m)
 	}
 	f := &flow{msgs: make(chan tea.Msg, 4096)}
 	// The filter sees each message just before the model does, so once a

@@ -25,7 +25,7 @@ const noName = "<none>:<none>"
 // from a file named after it in the directory berth was started in.
 func (m *Model) openSaveForm(t common.Target) {
 	m.form = form.New(m.c, "Save "+imageName(t)+" to an archive",
-		form.NewField(fFile, "the archive to write; a relative path is from where berth was started", archiveName(t)),
+		form.NewField(fFile, "the archive to write, relative to where berth started", archiveName(t)),
 		form.NewField(fFormat, data.FormatDockerArchive+" (for `docker load`) or "+data.FormatOCIArchive, data.FormatDockerArchive),
 	)
 	m.form.Verb = "save"

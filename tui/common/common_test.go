@@ -95,3 +95,20 @@ func TestClean(t *testing.T) {
 		t.Fatalf("Clean = %q", got)
 	}
 }
+
+func TestPortURL(t *testing.T) {
+	for port, want := range map[string]string{
+		"0.0.0.0:8080->80/tcp":      "http://127.0.0.1:8080",
+		"127.0.0.1:18777->8080/tcp": "http://127.0.0.1:18777",
+		"10.0.0.5:443->443/tcp":     "http://10.0.0.5:443",
+		"[::]:9000->9000/tcp":       "http://127.0.0.1:9000",
+		"[::1]:9000->9000/tcp":      "http://[::1]:9000",
+		"0.0.0.0:5353->53/udp":      "",
+		"80/tcp":                    "",
+	} {
+		got, ok := PortURL(port)
+		if got != want || ok != (want != "") {
+			t.Errorf("PortURL(%q) = %q, %v; want %q", port, got, ok, want)
+		}
+	}
+}

@@ -205,7 +205,14 @@ func PortURL(port string) (string, bool) {
 		return "", false
 	}
 	ip, p, err := net.SplitHostPort(host)
-	if err != nil || p == "" || p == "0" {
+	if err != nil { // an IPv6 address written without brackets: ":::8080"
+		i := strings.LastIndex(host, ":")
+		if i < 0 {
+			return "", false
+		}
+		ip, p = host[:i], host[i+1:]
+	}
+	if p == "" || p == "0" {
 		return "", false
 	}
 	switch ip {
