@@ -144,6 +144,23 @@ func TestFlowOpenPortInBrowser(t *testing.T) {
 	}
 }
 
+func TestFlowOpenPortOfStoppedContainer(t *testing.T) {
+	r := newRecorder(12, 4)
+	o := &opener{ok: true}
+	tm := start(t, r, false, func(m *Model) { m.openURL = o.open })
+	press(tm, "/")
+	tm.Type("web-5") // exited(137), publishing 8085
+	press(tm, "enter", "w")
+	tm.seen(t, "the error", func(m tea.Msg) bool { _, ok := m.(common.ErrorMsg); return ok })
+	m := tm.final(t)
+	if want := "web-5 is exited: its ports are closed until it is started"; m.status != want || !m.isError {
+		t.Fatalf("status %q, want %q", m.status, want)
+	}
+	if len(o.urls) != 0 {
+		t.Fatalf("opened %v", o.urls)
+	}
+}
+
 func TestOpenPortErrors(t *testing.T) {
 	m, _ := screen(t, themes.Dark, 120, 24, 12, 4)
 	m.openURL = (&opener{err: errors.New("xdg-open: exit status 3")}).open

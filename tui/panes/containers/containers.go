@@ -234,6 +234,9 @@ func (p *Pane) key(k tea.KeyPressMsg) tea.Cmd {
 		}
 	case key.Matches(k, km.Browse):
 		if t, ok := p.selected(); ok {
+			if r := p.all[p.index[t.ID]]; !r.Running() {
+				return send(common.ErrorMsg{Err: fmt.Errorf("%s is %s: its ports are closed until it is started", r.Name, r.Status)})
+			}
 			return send(common.ActionMsg{Action: common.Browse, Targets: []common.Target{t}, URLs: p.urls(t.ID)})
 		}
 	case key.Matches(k, km.Enter), key.Matches(k, km.Logs):
