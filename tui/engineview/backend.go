@@ -7,7 +7,6 @@ package engineview
 
 import (
 	"context"
-	"errors"
 	"path/filepath"
 	"sync"
 	"time"
@@ -322,8 +321,3 @@ func (b *Backend) Run(ctx context.Context, spec data.RunSpec) (string, error) {
 	return rec.ID, nil
 }
 
-// ErrNoExec is returned by Shell until the runtime can exec into containers.
-var ErrNoExec = errors.New("opening a shell needs exec in the container runtime, which this berth does not have yet")
-
-// Shell would open a shell in the container.
-func (b *Backend) Shell(ctx context.Context, id string) (tui.Process, error) { return nil, ErrNoExec }

@@ -152,8 +152,8 @@ func TestActionsReportErrors(t *testing.T) {
 	if err := b.Start(ctx, "web"); !errors.Is(err, engine.ErrNoRuntime) {
 		t.Errorf("start without a runtime: %v", err)
 	}
-	if _, err := b.Shell(ctx, "web"); !errors.Is(err, ErrNoExec) {
-		t.Errorf("shell: %v", err)
+	if _, err := b.Shell(ctx, "web"); !errors.Is(err, ErrNotRunning) {
+		t.Errorf("shell in a created container: %v", err)
 	}
 	if _, err := b.Namespaces(ctx, "web"); err == nil || !strings.Contains(err.Error(), "not running") {
 		t.Errorf("namespaces of a created container: %v", err)
