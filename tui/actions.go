@@ -228,4 +228,3 @@ func (m *Model) open(o common.OpenMsg) tea.Cmd {
 	}
 	return tea.Batch(cmds...)
 }
-

@@ -320,4 +320,3 @@ func (b *Backend) Run(ctx context.Context, spec data.RunSpec) (string, error) {
 	}
 	return rec.ID, nil
 }
-
