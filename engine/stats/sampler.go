@@ -65,8 +65,9 @@ func (s *Sampler) Sample(targets []Target) []Sample {
 		seen[t.ID] = true
 		out = append(out, s.one(t, now, sys, cpus))
 	}
-	for id := range s.managers {
+	for id, m := range s.managers {
 		if !seen[id] {
+			m.Close()
 			delete(s.managers, id)
 			delete(s.prev, id)
 		}

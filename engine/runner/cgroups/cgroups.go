@@ -45,4 +45,7 @@ type Manager interface {
 	Version() int
 	// Frozen reports whether the cgroup is frozen.
 	Frozen() (bool, error)
+	// Close releases the files Stats keeps open between reads; the cgroup
+	// itself is left as it is.
+	Close() error
 }

@@ -593,3 +593,51 @@ func BenchmarkStatsRuncLibrary(b *testing.B) {
 		}
 	}
 }
+
+// Stats keeps its files open between reads; a cgroup removed and made again
+// under the same path is read afresh, and Close releases the files.
+func TestStatsFilesFollowARecreatedCgroup(t *testing.T) {
+	requireCgroups(t)
+	path := testPath(t)
+	limit := int64(64 << 20)
+	m, err := New(path, &specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: &limit}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reader, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	if s, err := reader.Stats(); err != nil || s.Memory.Limit != uint64(limit) {
+		t.Fatalf("first read: %+v, %v", s, err)
+	}
+	open := func() int {
+		ents, _ := os.ReadDir("/proc/self/fd")
+		return len(ents)
+	}
+	kept := open()
+	if _, err := reader.Stats(); err != nil || open() != kept {
+		t.Fatalf("a second read opened files: %d then %d (%v)", kept, open(), err)
+	}
+	if err := m.Destroy(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reader.Stats(); !errors.Is(err, ErrNotExist) {
+		t.Fatalf("stats of a removed cgroup: %v, want ErrNotExist", err)
+	}
+	limit2 := int64(32 << 20)
+	m2, err := New(path, &specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: &limit2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { m2.Destroy(); assertGone(t, path) }()
+	if s, err := reader.Stats(); err != nil || s.Memory.Limit != uint64(limit2) {
+		t.Fatalf("after the cgroup was made again: %+v, %v", s, err)
+	}
+	before := open()
+	reader.Close()
+	if open() >= before {
+		t.Errorf("Close kept the files: %d open before, %d after", before, open())
+	}
+}

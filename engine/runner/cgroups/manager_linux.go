@@ -191,6 +191,7 @@ func (m *manager) Procs() ([]int, error) {
 }
 
 func (m *manager) Destroy() error {
+	m.Close()
 	if err := m.Kill(killSignal); err != nil {
 		return fmt.Errorf("destroying cgroup %s: %w", m.path, err)
 	}
@@ -218,4 +219,11 @@ func (m *manager) Stats() (*Stats, error) {
 		return nil, fmt.Errorf("reading stats of cgroup %s: %w", m.path, err)
 	}
 	return s, nil
+}
+
+// Close implements Manager.
+func (m *manager) Close() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.stats.Close()
 }

@@ -2,6 +2,7 @@ package cgroups
 
 import (
 	"path/filepath"
+	"sync/atomic"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -11,12 +12,14 @@ import (
 const userHZ = 100
 
 // statsReader reads a cgroup's usage from a fixed list of files. The file
-// names are turned into NUL-terminated paths once, and every read goes into
-// the same buffer, so a read of all stats costs one open, read and close
-// per file and no garbage.
+// names are turned into NUL-terminated paths once, each file is opened once
+// and read again in place, and every read goes into the same buffer, so a
+// read of all stats costs one pread per file and no garbage.
 type statsReader struct {
 	v2  bool
 	buf []byte
+	// fds are the files opened so far, by their path's first byte.
+	fds map[*byte]int
 
 	// v1: one directory per controller; v2: all in one directory.
 	cpuStat, cpuacctUsage, cpuacctStat   cpath
@@ -171,29 +174,52 @@ func (r *statsReader) oomKills() (uint64, error) {
 
 // file returns the contents of p in r.buf, growing it if the file is larger.
 // A missing file gives nil without error, unless its directory is missing
-// too, which means the cgroup is gone.
+// too, which means the cgroup is gone. Each file is opened once and read
+// again from offset 0 on later samples: a seq_file regenerates its content
+// on every read at 0, and the path lookup and open cost more than the read.
 func (r *statsReader) file(p cpath) ([]byte, error) {
 	if len(p) == 0 {
 		return nil, nil
 	}
-	fd, err := openRead(p)
-	if err != nil {
-		if err == unix.ENOENT {
-			return nil, r.dirGone(p)
+	fd, ok := r.fds[&p[0]]
+	if !ok {
+		var err error
+		if fd, err = openRead(p); err != nil {
+			if err == unix.ENOENT {
+				return nil, r.dirGone(p)
+			}
+			return nil, &pathError{p, err}
 		}
-		return nil, &pathError{p, err}
+		if cachedFDs.Add(1) <= maxCachedFDs {
+			if r.fds == nil {
+				r.fds = map[*byte]int{}
+			}
+			r.fds[&p[0]] = fd
+		} else {
+			// Past the budget, files are opened for each read again.
+			cachedFDs.Add(-1)
+			defer unix.Close(fd)
+		}
 	}
-	defer unix.Close(fd)
 	n := 0
 	for {
 		if n == len(r.buf) {
 			r.buf = append(r.buf, make([]byte, len(r.buf))...)
 		}
-		m, err := unix.Read(fd, r.buf[n:])
+		m, err := unix.Pread(fd, r.buf[n:], int64(n))
 		if err == unix.EINTR {
 			continue
 		}
 		if err != nil {
+			r.forget(p)
+			if err == unix.ENODEV && ok {
+				// The cgroup was removed since the file was opened, and
+				// may have been made again: look it up afresh.
+				return r.file(p)
+			}
+			if err == unix.ENODEV {
+				return nil, ErrNotExist
+			}
 			return nil, &pathError{p, err}
 		}
 		n += m
@@ -205,6 +231,31 @@ func (r *statsReader) file(p cpath) ([]byte, error) {
 		}
 	}
 }
+
+// forget closes the file of p, to be opened again next time.
+func (r *statsReader) forget(p cpath) {
+	if fd, ok := r.fds[&p[0]]; ok {
+		unix.Close(fd)
+		delete(r.fds, &p[0])
+		cachedFDs.Add(-1)
+	}
+}
+
+// Close closes the files the reader keeps open.
+func (r *statsReader) Close() error {
+	for k, fd := range r.fds {
+		unix.Close(fd)
+		delete(r.fds, k)
+		cachedFDs.Add(-1)
+	}
+	return nil
+}
+
+// maxCachedFDs bounds the files all readers of a process keep open (ten a
+// cgroup), well under the usual limit of open files.
+const maxCachedFDs = 2000
+
+var cachedFDs atomic.Int64
 
 // dirGone returns ErrNotExist if the directory of p is missing.
 func (r *statsReader) dirGone(p cpath) error {
