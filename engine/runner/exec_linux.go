@@ -160,16 +160,31 @@ func (x *Container) startExec(self string, env []string, pidfd *os.File, cfg ini
 	}
 	x.rec.Pid = m.Pid
 	if err := x.cg.Apply(m.Pid); err != nil {
-		_ = unix.Kill(m.Pid, unix.SIGKILL)
+		killAndReap(m.Pid)
 		parent.Close()
 		return fmt.Errorf("exec: moving the process into cgroup %s: %w", x.rec.CgroupPath, err)
 	}
 	if err := writeConfig(cfgW, cfg); err != nil {
-		_ = unix.Kill(m.Pid, unix.SIGKILL)
+		killAndReap(m.Pid)
 		parent.Close()
 		return err
 	}
 	return nil
+}
+
+// killAndReap ends an exec'd process that will not be handed out, and
+// waits for it: it is this process's child, in the container's PID
+// namespace, and left a zombie it would keep the container's init from
+// ever finishing its exit (the kernel waits for every process of the
+// namespace to be reaped), and with it whoever waits for the init.
+func killAndReap(pid int) {
+	_ = unix.Kill(pid, unix.SIGKILL)
+	var ws unix.WaitStatus
+	for {
+		if _, err := unix.Wait4(pid, &ws, 0, nil); err != unix.EINTR {
+			return
+		}
+	}
 }
 
 // sameNamespace reports whether process pid shares berth's namespace of
