@@ -93,6 +93,9 @@ func (s *Supervisor) Run(ctx context.Context, id string, ready func(error)) erro
 		if first {
 			ready(nil)
 			first = false
+			// Once the start's last work (the record, the event, the
+			// attached client's first reads) is done.
+			time.AfterFunc(500*time.Millisecond, trimMemory)
 		}
 	}
 	for {
