@@ -184,7 +184,29 @@ type devSession struct {
 
 func (s *devSession) service(run engine.RunOptions) *devloop.Service {
 	return &devloop.Service{Engine: s.e, Build: s.buildImage, Run: run, ReadyPath: s.df.readyPath,
-		StopTimeout: 2, Warn: s.rep.warn}
+		StopTimeout: 2, Warn: s.rep.warn, Discard: s.discardImage}
+}
+
+// discardImage removes an image a rebuild replaced, if nothing else names
+// or uses it, and the layers only it needed.
+func (s *devSession) discardImage(ctx context.Context, id string) {
+	store, err := layers.Open(s.opts.Root)
+	if err != nil {
+		return
+	}
+	sums, err := store.List(ctx)
+	if err != nil {
+		return
+	}
+	for _, sum := range sums {
+		// Only a dangling image goes: one someone named stays.
+		if sum.ID.String() == id && len(sum.Names) == 0 {
+			if _, err := store.Remove(ctx, id, false); err == nil {
+				collectSnapshots(ctx, s.opts)
+			}
+			return
+		}
+	}
 }
 
 // buildImage builds the service's image; the first build shows every step,

@@ -34,6 +34,10 @@ type Service struct {
 	// Warn, when set, hears about problems outside a reload, such as a
 	// replaced container that would not go.
 	Warn func(error)
+	// Discard, when set, is given an image the loop no longer runs, once
+	// the container that ran it is gone: a long session leaves no trail of
+	// dangling images behind.
+	Discard func(ctx context.Context, imageID string)
 
 	id       string     // the current container
 	image    string     // the image it runs
@@ -129,10 +133,19 @@ func (s *Service) Rebuild(ctx context.Context) ([]Stage, error) {
 	if err != nil {
 		return stages, err
 	}
+	old := s.image
 	s.id, s.image = rec.ID, image
-	// The new container serves: the old one goes while the loop watches on.
+	// The new container serves: the old one goes while the loop watches on,
+	// and its image with it.
 	s.retiring = make(chan error, 1)
-	go func(done chan<- error) { done <- retire(context.WithoutCancel(ctx)) }(s.retiring)
+	go func(done chan<- error) {
+		bg := context.WithoutCancel(ctx)
+		err := retire(bg)
+		if err == nil && s.Discard != nil && old != "" && old != image {
+			s.Discard(bg, old)
+		}
+		done <- err
+	}(s.retiring)
 	return stages, nil
 }
 
