@@ -70,10 +70,10 @@ func Run(ctx context.Context, backend Backend, opts Options) error {
 	defer m.cancel() // ends the streams the workbench opened
 	// bubbletea draws on a ticker that wakes the process at every frame
 	// even when nothing changed, and at 30 a second those wake-ups alone
-	// cost 0.6% of a core here. 20 a second draws a key press within 50 ms
-	// and leaves the idle workbench under 1% of a core with twenty
+	// cost 0.6% of a core here. 15 a second draws a key press within 67 ms
+	// and keeps the idle workbench under 1% of a core with twenty
 	// containers sampled every second.
-	p := tea.NewProgram(m, tea.WithContext(ctx), tea.WithFPS(20))
+	p := tea.NewProgram(m, tea.WithContext(ctx), tea.WithFPS(15))
 	if _, err := p.Run(); err != nil && ctx.Err() == nil {
 		return fmt.Errorf("running workbench: %w", err)
 	}
