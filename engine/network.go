@@ -275,6 +275,23 @@ func (n *Networker) Detach(ctx context.Context, rec *container.Record) error {
 	return err
 }
 
+// Release is Detach for a container whose supervisor died: its init may
+// not have been reaped yet, so its namespace, and the veths with it, would
+// linger; they are deleted here.
+func (n *Networker) Release(ctx context.Context, rec *container.Record) error {
+	eps := rec.Network
+	if cur, err := n.Containers.Get(rec.ID); err == nil && len(cur.Network) > 0 {
+		eps = cur.Network
+	}
+	if len(eps) == 0 {
+		return nil
+	}
+	err := n.leave(rec.ID, eps, true)
+	rec.Network = nil
+	n.refreshHosts(rec)
+	return err
+}
+
 // Connect joins container ref to network name, as `network connect` does:
 // a running container gets the new interface at once, any container keeps
 // the network for its next starts.

@@ -184,7 +184,7 @@ func ReleaseRuntime(root string, nw *Networker) func(ctx context.Context, rec *c
 			}
 		}
 		if nw != nil {
-			_ = nw.Detach(ctx, rec)
+			_ = nw.Release(ctx, rec)
 		}
 		_ = unix.Unmount(filepath.Join(root, containersDir, rec.ID, RootfsDir), unix.MNT_DETACH)
 		return nil

@@ -284,10 +284,7 @@ func (s *Store) Remove(name string) error {
 	if err := DeleteBridge(n.Bridge); err != nil {
 		return err
 	}
-	if err := os.RemoveAll(filepath.Join(s.dir, name)); err != nil {
-		return err
-	}
-	return DropTableIfEmpty()
+	return os.RemoveAll(filepath.Join(s.dir, name))
 }
 
 // Destroy removes every network, the default one too, with its bridge and
@@ -313,6 +310,5 @@ func (s *Store) Destroy() error {
 		}
 		errs = append(errs, DisableNAT(n.Bridge), DeleteBridge(n.Bridge), os.RemoveAll(filepath.Join(s.dir, n.Name)))
 	}
-	errs = append(errs, DropTableIfEmpty())
 	return errors.Join(errs...)
 }

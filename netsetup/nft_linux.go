@@ -407,29 +407,3 @@ func Transfer(from, to string, addr netip.Addr) ([]PortMapping, error) {
 	}
 	return moved, nil
 }
-
-// DropTableIfEmpty deletes berth's table once no chain holds a rule: the
-// last network of the last berth root on the host is gone.
-func DropTableIfEmpty() error {
-	c, err := nftables.New()
-	if err != nil {
-		return fmt.Errorf("nftables: %w", err)
-	}
-	if !tableExists(c) {
-		return nil
-	}
-	for _, ch := range []*nftables.Chain{chainPrerouting, chainOutput, chainPostrouting, chainForward} {
-		rules, err := c.GetRules(table, ch)
-		if err != nil {
-			return fmt.Errorf("nftables: listing %s: %w", ch.Name, err)
-		}
-		if len(rules) > 0 {
-			return nil
-		}
-	}
-	c.DelTable(table)
-	if err := c.Flush(); err != nil {
-		return fmt.Errorf("nftables: deleting table %s: %w", TableName, err)
-	}
-	return nil
-}
