@@ -257,28 +257,24 @@ func freePort(proto string) (uint16, error) {
 	return uint16(l.Addr().(*net.TCPAddr).Port), nil
 }
 
-// Detach implements supervisor.Networker. The stored record is read again:
-// `network connect` may have added endpoints since the container started.
+// Detach implements supervisor.Networker. It runs once the container's
+// init has been reaped, and with it every process of its PID namespace: its
+// network namespace is going, and takes the veths with it.
 func (n *Networker) Detach(ctx context.Context, rec *container.Record) error {
-	eps := rec.Network
-	if cur, err := n.Containers.Get(rec.ID); err == nil && len(cur.Network) > 0 {
-		eps = cur.Network
-	}
-	if len(eps) == 0 {
-		return nil
-	}
-	// Detach runs once the container's init has been reaped, and with it
-	// every process of its PID namespace: its network namespace is going.
-	err := n.leave(rec.ID, eps, false)
-	rec.Network = nil
-	n.refreshHosts(rec)
-	return err
+	return n.detach(rec, false)
 }
 
 // Release is Detach for a container whose supervisor died: its init may
 // not have been reaped yet, so its namespace, and the veths with it, would
 // linger; they are deleted here.
 func (n *Networker) Release(ctx context.Context, rec *container.Record) error {
+	return n.detach(rec, true)
+}
+
+// detach leaves every network the container is on. The stored record is
+// read again: `network connect` may have added endpoints since the
+// container started.
+func (n *Networker) detach(rec *container.Record, dropLinks bool) error {
 	eps := rec.Network
 	if cur, err := n.Containers.Get(rec.ID); err == nil && len(cur.Network) > 0 {
 		eps = cur.Network
@@ -286,7 +282,7 @@ func (n *Networker) Release(ctx context.Context, rec *container.Record) error {
 	if len(eps) == 0 {
 		return nil
 	}
-	err := n.leave(rec.ID, eps, true)
+	err := n.leave(rec.ID, eps, dropLinks)
 	rec.Network = nil
 	n.refreshHosts(rec)
 	return err
