@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/charmbracelet/x/term"
@@ -84,7 +83,7 @@ func streamAttached(ctx context.Context, e *engine.Engine, id string, c *attach.
 		go func() {
 			in := io.Reader(os.Stdin)
 			if len(detachKeys) > 0 {
-				in = &escapeReader{r: os.Stdin, keys: detachKeys, hit: func() { close(escaped); c.Close() }}
+				in = &attach.EscapeReader{R: os.Stdin, Keys: detachKeys, Hit: func() { close(escaped); c.Close() }}
 			}
 			io.Copy(c, in)
 			c.CloseStdin()
@@ -116,79 +115,6 @@ func streamAttached(ctx context.Context, e *engine.Engine, id string, c *attach.
 // errEscape is docker's answer to the detach keys.
 var errEscape = errors.New("read escape sequence")
 
-// escapeReader passes input through until the detach keys arrive in a row;
-// then it calls hit and ends. Keys typed that turn out not to be the whole
-// sequence are passed on.
-type escapeReader struct {
-	r       io.Reader
-	keys    []byte
-	matched int
-	hit     func()
-	done    bool
-}
-
-func (e *escapeReader) Read(p []byte) (int, error) {
-	if e.done {
-		return 0, io.EOF
-	}
-	// Room for the keys held back from the last read, which may be passed on now.
-	if len(p) <= len(e.keys) {
-		return 0, io.ErrShortBuffer
-	}
-	buf := make([]byte, len(p)-len(e.keys))
-	n, err := e.r.Read(buf)
-	out := p[:0]
-	for _, b := range buf[:n] {
-		if b == e.keys[e.matched] {
-			e.matched++
-			if e.matched == len(e.keys) {
-				e.done = true
-				e.hit()
-				return len(out), io.EOF
-			}
-			continue
-		}
-		out = append(out, e.keys[:e.matched]...)
-		e.matched = 0
-		if b == e.keys[0] {
-			e.matched = 1
-			continue
-		}
-		out = append(out, b)
-	}
-	if err != nil && e.matched > 0 {
-		// The input ended in the middle of what looked like the keys.
-		out = append(out, e.keys[:e.matched]...)
-		e.matched = 0
-	}
-	return len(out), err
-}
-
-// parseDetachKeys reads docker's --detach-keys: comma-separated keys, each a
-// letter or ctrl-X (ctrl-@, ctrl-[ and the like too).
-func parseDetachKeys(s string) ([]byte, error) {
-	var out []byte
-	for _, k := range strings.Split(s, ",") {
-		switch {
-		case len(k) == 1:
-			out = append(out, k[0])
-		case len(k) == 6 && strings.HasPrefix(k, "ctrl-"):
-			c := k[5]
-			switch {
-			case c >= 'a' && c <= 'z':
-				out = append(out, c-'a'+1)
-			case c >= '@' && c <= '_':
-				out = append(out, c-'@')
-			default:
-				return nil, fmt.Errorf("invalid --detach-keys %q: unknown key %q", s, k)
-			}
-		default:
-			return nil, fmt.Errorf("invalid --detach-keys %q: unknown key %q", s, k)
-		}
-	}
-	return out, nil
-}
-
 func attachCmd(opts *Options) *cobra.Command {
 	var noStdin, sigProxy bool
 	var keys string
@@ -197,7 +123,7 @@ func attachCmd(opts *Options) *cobra.Command {
 		Short: "Attach local standard input, output, and error streams to a running container",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			detach, err := parseDetachKeys(keys)
+			detach, err := attach.ParseDetachKeys(keys)
 			if err != nil {
 				return &ExitError{Code: 125, Err: err}
 			}
@@ -263,22 +189,9 @@ func rawTerminal(c *attach.Client) func() {
 	if err != nil {
 		return func() {}
 	}
-	resize := func() {
-		if w, h, err := term.GetSize(fd); err == nil {
-			_ = c.Resize(uint16(w), uint16(h))
-		}
-	}
-	resize()
-	winch := make(chan os.Signal, 1)
-	signal.Notify(winch, unix.SIGWINCH)
-	go func() {
-		for range winch {
-			resize()
-		}
-	}()
+	stop := c.FollowSize(int(fd))
 	return func() {
-		signal.Stop(winch)
-		close(winch)
+		stop()
 		_ = term.Restore(fd, st)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 
 	"github.com/charmbracelet/x/term"
@@ -17,10 +16,6 @@ import (
 	"github.com/berth-dev/berth/engine/supervisor"
 	"github.com/berth-dev/berth/tui"
 )
-
-// detachKeys end an attachment and leave the container running: docker's
-// ctrl-p ctrl-q.
-var detachKeys = []byte{0x10, 0x11}
 
 // ErrNotRunning is returned by Attach for a container that is not running.
 var ErrNotRunning = errors.New("container not running")
@@ -108,7 +103,10 @@ func (a *attached) Run() error {
 func (a *attached) input(f *os.File, isFile bool, stop, detached chan struct{}) {
 	const pollEvery = 50 // milliseconds
 	buf := make([]byte, 4096)
-	matched := 0
+	keys := &attach.EscapeReader{R: a.in, Keys: attach.DefaultDetachKeys, Hit: func() {
+		close(detached)
+		a.c.Close()
+	}}
 	for {
 		if isFile {
 			fds := []unix.PollFd{{Fd: int32(f.Fd()), Events: unix.POLLIN}}
@@ -125,28 +123,14 @@ func (a *attached) input(f *os.File, isFile bool, stop, detached chan struct{}) 
 				return
 			}
 		}
-		n, err := a.in.Read(buf)
-		var out []byte
-		for _, c := range buf[:n] {
-			if c == detachKeys[matched] {
-				if matched++; matched == len(detachKeys) {
-					close(detached)
-					a.c.Close()
-					return
-				}
-				continue
-			}
-			// Keys held back that turned out not to be the sequence.
-			out = append(out, detachKeys[:matched]...)
-			matched = 0
-			if c == detachKeys[0] {
-				matched = 1
-				continue
-			}
-			out = append(out, c)
+		n, err := keys.Read(buf)
+		select {
+		case <-detached:
+			return
+		default:
 		}
-		if a.stdin && len(out) > 0 {
-			if _, werr := a.c.Write(out); werr != nil {
+		if a.stdin && n > 0 {
+			if _, werr := a.c.Write(buf[:n]); werr != nil {
 				return
 			}
 		}
@@ -188,22 +172,9 @@ func (a *attached) terminal() func() {
 	if !a.tty {
 		return undo
 	}
-	resize := func() {
-		if w, h, err := term.GetSize(f.Fd()); err == nil {
-			_ = a.c.Resize(uint16(w), uint16(h))
-		}
-	}
-	resize()
-	winch := make(chan os.Signal, 1)
-	signal.Notify(winch, unix.SIGWINCH)
-	go func() {
-		for range winch {
-			resize()
-		}
-	}()
+	stop := a.c.FollowSize(fd)
 	return func() {
-		signal.Stop(winch)
-		close(winch)
+		stop()
 		undo()
 	}
 }

@@ -1,4 +1,4 @@
-package cli
+package attach
 
 import (
 	"bytes"
@@ -8,9 +8,9 @@ import (
 )
 
 func TestEscapeReader(t *testing.T) {
-	keys, err := parseDetachKeys("ctrl-p,ctrl-q")
+	keys, err := ParseDetachKeys("ctrl-p,ctrl-q")
 	if err != nil || !bytes.Equal(keys, []byte{16, 17}) {
-		t.Fatalf("parseDetachKeys = %v, %v", keys, err)
+		t.Fatalf("ParseDetachKeys = %v, %v", keys, err)
 	}
 	for in, want := range map[string]string{
 		"hello":               "hello",
@@ -19,7 +19,7 @@ func TestEscapeReader(t *testing.T) {
 		"x\x10":               "x\x10",
 	} {
 		hit := false
-		r := &escapeReader{r: strings.NewReader(in), keys: keys, hit: func() { hit = true }}
+		r := &EscapeReader{R: strings.NewReader(in), Keys: keys, Hit: func() { hit = true }}
 		got, _ := io.ReadAll(r)
 		if string(got) != want {
 			t.Errorf("%q: passed %q, want %q", in, got, want)
@@ -29,8 +29,8 @@ func TestEscapeReader(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"ctrl-", "ctrl-1", "ab"} {
-		if _, err := parseDetachKeys(bad); err == nil {
-			t.Errorf("parseDetachKeys(%q) took a bad value", bad)
+		if _, err := ParseDetachKeys(bad); err == nil {
+			t.Errorf("ParseDetachKeys(%q) took a bad value", bad)
 		}
 	}
 }
