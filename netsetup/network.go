@@ -58,7 +58,11 @@ func OpenStore(dir string) (*Store, error) {
 	return &Store{dir: dir}, nil
 }
 
-var validName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$`)
+// validName is checked with its length apart: a counted repetition in the
+// regexp would compile to a large program, in every berth process.
+var validNameChars = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
+
+func validName(name string) bool { return len(name) <= 64 && validNameChars.MatchString(name) }
 
 // lock serialises changes to the store.
 func (s *Store) lock() (func(), error) {
@@ -83,7 +87,7 @@ func (s *Store) Get(name string) (*Network, error) {
 }
 
 func (s *Store) read(name string) (*Network, error) {
-	if !validName.MatchString(name) {
+	if !validName(name) {
 		return nil, fmt.Errorf("network %s: %w", name, ErrNetworkNotFound)
 	}
 	b, err := os.ReadFile(filepath.Join(s.dir, name, "network.json"))
@@ -116,7 +120,7 @@ func (s *Store) ensureDefault() (*Network, error) {
 // network; a given one is checked the same way. An empty gateway is the
 // subnet's first address.
 func (s *Store) Create(name, subnet, gateway string, labels map[string]string) (*Network, error) {
-	if !validName.MatchString(name) {
+	if !validName(name) {
 		return nil, fmt.Errorf("network name %q: must be letters, digits, '_', '.' or '-'", name)
 	}
 	unlock, err := s.lock()

@@ -134,6 +134,10 @@ func initProcess(sync *os.File, isExec bool) error {
 	if err != nil {
 		return err
 	}
+	plan, err := planExec(spec, proc)
+	if err != nil {
+		return err
+	}
 	if !isExec {
 		if err := send(sync, message{Type: msgReady}, -1); err != nil {
 			return err
@@ -143,7 +147,7 @@ func initProcess(sync *os.File, isExec bool) error {
 		}
 	}
 	shim := !isExec && spec.Annotations[InitAnnotation] == "true"
-	return finalize(spec, proc, path, func() {
+	return finalize(proc, path, plan, func() {
 		if shim {
 			// The init stays on: the end of the sync socket tells berth
 			// the workload was started.

@@ -70,11 +70,50 @@ func lookPath(p *specs.Process) (string, error) {
 	return "", &ExitError{127, fmt.Sprintf("exec: %q: executable file not found in $PATH", name)}
 }
 
+// execPlan is what finalize applies, worked out beforehand (while berth
+// still sets up the container's network, for an init): the capability
+// sets, the compiled seccomp filter and the environment.
+type execPlan struct {
+	caps  capsets
+	prog  []unix.SockFilter
+	flags uint
+	env   []string
+}
+
+// planExec works out the process's capabilities, seccomp filter and
+// environment. It changes nothing in this process.
+func planExec(spec *specs.Spec, p *specs.Process) (execPlan, error) {
+	var x execPlan
+	if c := p.Capabilities; c != nil {
+		x.caps.bounding, _ = capSet("", c.Bounding)
+		x.caps.effective, _ = capSet("", c.Effective)
+		x.caps.permitted, _ = capSet("", c.Permitted)
+		x.caps.inheritable, _ = capSet("", c.Inheritable)
+		x.caps.ambient, _ = capSet("", c.Ambient)
+	}
+	if spec.Linux != nil && spec.Linux.Seccomp != nil {
+		var err error
+		if x.prog, err = seccomp.Compile(spec.Linux.Seccomp); err != nil {
+			return x, fmt.Errorf("linux.seccomp: %w", err)
+		}
+		if x.flags, err = seccomp.Flags(spec.Linux.Seccomp); err != nil {
+			return x, fmt.Errorf("linux.seccomp: %w", err)
+		}
+	}
+	x.env = p.Env
+	if !hasEnv(x.env, "PATH") {
+		x.env = append(x.env[:len(x.env):len(x.env)], "PATH="+DefaultPath)
+	}
+	// Read as root: the user may not be able to read /etc/passwd.
+	x.env = withHome(x.env, p.User.UID)
+	return x, nil
+}
+
 // finalize drops to the process's user, capabilities and seccomp filter and
 // execs it. It returns only on failure.
 // With shim, the init starts the command as its child and stays on as pid 1
 // (runShim); beforeShim runs just before.
-func finalize(spec *specs.Spec, p *specs.Process, path string, beforeShim func(), shim bool) error {
+func finalize(p *specs.Process, path string, x execPlan, beforeShim func(), shim bool) error {
 	for _, r := range p.Rlimits {
 		lim := unix.Rlimit{Cur: r.Soft, Max: r.Hard}
 		if err := unix.Setrlimit(rlimitTypes[r.Type], &lim); err != nil {
@@ -86,31 +125,7 @@ func finalize(spec *specs.Spec, p *specs.Process, path string, beforeShim func()
 			return fmt.Errorf("process.oomScoreAdj %d (lowering it needs CAP_SYS_RESOURCE): %w", *p.OOMScoreAdj, err)
 		}
 	}
-	var caps capsets
-	if c := p.Capabilities; c != nil {
-		caps.bounding, _ = capSet("", c.Bounding)
-		caps.effective, _ = capSet("", c.Effective)
-		caps.permitted, _ = capSet("", c.Permitted)
-		caps.inheritable, _ = capSet("", c.Inheritable)
-		caps.ambient, _ = capSet("", c.Ambient)
-	}
-	var prog []unix.SockFilter
-	var flags uint
-	if spec.Linux != nil && spec.Linux.Seccomp != nil {
-		var err error
-		if prog, err = seccomp.Compile(spec.Linux.Seccomp); err != nil {
-			return fmt.Errorf("linux.seccomp: %w", err)
-		}
-		if flags, err = seccomp.Flags(spec.Linux.Seccomp); err != nil {
-			return fmt.Errorf("linux.seccomp: %w", err)
-		}
-	}
-	env := p.Env
-	if !hasEnv(env, "PATH") {
-		env = append(env[:len(env):len(env)], "PATH="+DefaultPath)
-	}
-	// Read as root: the user may not be able to read /etc/passwd.
-	env = withHome(env, p.User.UID)
+	caps, prog, flags, env := x.caps, x.prog, x.flags, x.env
 	if err := chdir(p.Cwd); err != nil {
 		return err
 	}

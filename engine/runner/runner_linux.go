@@ -32,7 +32,11 @@ type Runner struct {
 // New returns a Runner keeping state in stateDir.
 func New(stateDir string) *Runner { return &Runner{StateDir: stateDir} }
 
-var validID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$`)
+// validID is checked with its length apart: a counted repetition in the
+// regexp would compile to a large program, in every berth process.
+var validIDChars = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+
+func validID(id string) bool { return len(id) <= 128 && validIDChars.MatchString(id) }
 
 // Container is a container the runner created or loaded.
 type Container struct {
@@ -68,6 +72,11 @@ type CreateOptions struct {
 	// Bundle is the directory a relative root.path is resolved against.
 	Bundle string
 	Stdio  Stdio
+	// Cloned, when set, is called with the init's pid as soon as the init
+	// exists in its namespaces and cgroup, before it sets up its root
+	// filesystem: work that needs only the namespaces (the network) can go
+	// on alongside. The init is destroyed if Create fails after it.
+	Cloned func(pid int)
 }
 
 func (r *Runner) self() string {
@@ -81,7 +90,7 @@ func (r *Runner) self() string {
 // filesystem, with its process ready to exec at Start. On failure nothing
 // is left: no process, cgroup, mount or state.
 func (r *Runner) Create(ctx context.Context, id string, spec *specs.Spec, o CreateOptions) (c *Container, err error) {
-	if !validID.MatchString(id) {
+	if !validID(id) {
 		return nil, fmt.Errorf("container ID %q: must be letters, digits, '_', '.' or '-': %w", id, ErrInvalidConfig)
 	}
 	rootfs := ""
@@ -118,16 +127,29 @@ func (r *Runner) Create(ctx context.Context, id string, spec *specs.Spec, o Crea
 	if cgPath == "" {
 		cgPath = "/berth/" + id
 	}
-	if c.cg, err = cgroups.New(cgPath, spec.Linux.Resources); err != nil {
-		return c, fmt.Errorf("linux.resources: %w", err)
-	}
-	c.oomBase, _ = c.cg.OOMKillCount()
-	if err := writeJSON(filepath.Join(dir, configFile), spec); err != nil {
-		return c, err
-	}
+	// The cgroup (a directory in each hierarchy, on cgroup v1) is made
+	// while the state is written.
+	cgMade := make(chan error, 1)
+	go func() {
+		cg, err := cgroups.New(cgPath, spec.Linux.Resources)
+		if err == nil {
+			c.cg = cg
+			c.oomBase, _ = cg.OOMKillCount()
+		}
+		cgMade <- err
+	}()
 	fifo := filepath.Join(dir, fifoFile)
-	if err := unix.Mkfifo(fifo, 0o600); err != nil {
-		return c, fmt.Errorf("making the exec fifo: %w", err)
+	err = writeJSON(filepath.Join(dir, configFile), spec)
+	if err == nil {
+		if err = unix.Mkfifo(fifo, 0o600); err != nil {
+			err = fmt.Errorf("making the exec fifo: %w", err)
+		}
+	}
+	if cgErr := <-cgMade; cgErr != nil {
+		return c, fmt.Errorf("linux.resources: %w", cgErr)
+	}
+	if err != nil {
+		return c, err
 	}
 	bundle := o.Bundle
 	if bundle == "" {
@@ -138,6 +160,9 @@ func (r *Runner) Create(ctx context.Context, id string, spec *specs.Spec, o Crea
 	cfg := initConfig{Spec: spec, Rootfs: rootfs, Fifo: fifo}
 	if err := c.startInit(r.self(), []string{"init"}, flags&^unix.CLONE_NEWCGROUP, nil, cfg, o.Stdio, spec.Process.Terminal); err != nil {
 		return c, err
+	}
+	if o.Cloned != nil {
+		o.Cloned(c.rec.Pid)
 	}
 	for {
 		m, fd, err := recv(c.sync)
@@ -256,7 +281,7 @@ func (c *Container) destroy() {
 
 // Load finds container id in the runner's state.
 func (r *Runner) Load(id string) (*Container, error) {
-	if !validID.MatchString(id) {
+	if !validID(id) {
 		return nil, fmt.Errorf("container %s: %w", id, ErrNotExist)
 	}
 	dir := filepath.Join(r.StateDir, id)
