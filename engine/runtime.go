@@ -34,12 +34,13 @@ func NewRuntime(root string) *Runtime {
 
 // Create makes the container; a leftover from a run that ended without
 // cleaning up (a supervisor killed) is removed first.
-func (r *Runtime) Create(ctx context.Context, id string, spec *specs.Spec, stdio supervisor.Stdio) (supervisor.Process, error) {
+func (r *Runtime) Create(ctx context.Context, id string, spec *specs.Spec, stdio supervisor.Stdio, cloned func(pid int)) (supervisor.Process, error) {
 	if old, err := r.Runner.Load(id); err == nil {
 		_ = old.Delete(true)
 	}
 	c, err := r.Runner.Create(ctx, id, spec, runner.CreateOptions{
-		Stdio: runner.Stdio{Stdin: stdio.Stdin, Stdout: stdio.Stdout, Stderr: stdio.Stderr},
+		Stdio:  runner.Stdio{Stdin: stdio.Stdin, Stdout: stdio.Stdout, Stderr: stdio.Stderr},
+		Cloned: cloned,
 	})
 	if err != nil {
 		return nil, err

@@ -14,7 +14,9 @@ import (
 type Runtime interface {
 	// Create sets up the container's namespaces, rootfs and cgroup from spec
 	// and stops just before it execs the process; stdio is wired as given.
-	Create(ctx context.Context, id string, spec *specs.Spec, stdio Stdio) (Process, error)
+	// cloned, when not nil, is called with the process's pid as soon as it
+	// exists in its namespaces, before its root filesystem is ready.
+	Create(ctx context.Context, id string, spec *specs.Spec, stdio Stdio, cloned func(pid int)) (Process, error)
 }
 
 // Stdio is what the container's process gets as its standard streams: pipes

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"sync"
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -148,15 +149,19 @@ func (s *Supervisor) Run(ctx context.Context, id string, ready func(error)) erro
 
 // runOnce starts the container's process once and waits for it to end.
 func (s *Supervisor) runOnce(ctx context.Context, rec *container.Record, lw *logs.Writer, srv *attach.Server, first bool, started func()) (Exit, error) {
+	// What this run set up is released at once when it ends: the rootfs
+	// mount, the runtime's container and the network do not depend on
+	// one another.
+	var release releases
+	defer release.run()
 	spec, cleanup, err := s.Prepare.Prepare(ctx, rec)
 	if err != nil {
 		return Exit{}, err
 	}
-	defer cleanup()
+	release.add(cleanup)
 
 	stdout, stderr := lw.Stream("stdout"), lw.Stream("stderr")
-	defer stdout.Close()
-	defer stderr.Close()
+	closeLogs := func() { stdout.Close(); stderr.Close() }
 	stdio := Stdio{
 		Stdout:   io.MultiWriter(stdout, srv.Writer(attach.Stdout)),
 		Stderr:   io.MultiWriter(stderr, srv.Writer(attach.Stderr)),
@@ -165,11 +170,24 @@ func (s *Supervisor) runOnce(ctx context.Context, rec *container.Record, lw *log
 	if rec.Config.OpenStdin {
 		stdio.Stdin = srv.Stdin()
 	}
-	proc, err := s.Runtime.Create(ctx, rec.ID, spec, stdio)
+	// The network goes in while the init sets up its root filesystem: it
+	// needs only the init's namespaces.
+	var net *attaching
+	cloned := func(pid int) {}
+	if s.Network != nil {
+		cloned = func(pid int) { net = s.attach(ctx, rec, pid) }
+	}
+	proc, err := s.Runtime.Create(ctx, rec.ID, spec, stdio, cloned)
 	if err != nil {
+		closeLogs()
+		if net != nil {
+			if _, nerr := net.wait(); nerr == nil {
+				s.Network.Detach(context.WithoutCancel(ctx), rec)
+			}
+		}
 		return Exit{}, err
 	}
-	defer proc.Delete()
+	release.add(func() { proc.Delete(); closeLogs() })
 	if con := proc.Console(); con != nil {
 		go io.Copy(stdio.Stdout, con)
 		if stdio.Stdin != nil {
@@ -180,11 +198,14 @@ func (s *Supervisor) runOnce(ctx context.Context, rec *container.Record, lw *log
 		}
 	}
 	if s.Network != nil {
-		eps, err := s.Network.Attach(ctx, rec, proc.Pid())
+		if net == nil { // a runtime that has no process before Start
+			net = s.attach(ctx, rec, proc.Pid())
+		}
+		eps, err := net.wait()
 		if err != nil {
 			return Exit{}, err
 		}
-		defer s.Network.Detach(context.WithoutCancel(ctx), rec)
+		release.add(func() { s.Network.Detach(context.WithoutCancel(ctx), rec) })
 		rec.Network = eps
 	}
 	if first && s.WaitAttach {
@@ -246,6 +267,44 @@ func (s *Supervisor) runOnce(ctx context.Context, rec *container.Record, lw *log
 	}
 	s.Journal.Append(events.Event{Type: events.TypeContainer, Action: "die", ID: rec.ID, Attributes: attrs})
 	return exit, nil
+}
+
+// attaching is a network attach under way.
+type attaching struct {
+	done chan struct{}
+	eps  []container.Endpoint
+	err  error
+}
+
+// attach connects the container whose init is pid to its networks, in the
+// background.
+func (s *Supervisor) attach(ctx context.Context, rec *container.Record, pid int) *attaching {
+	a := &attaching{done: make(chan struct{})}
+	go func() {
+		a.eps, a.err = s.Network.Attach(ctx, rec, pid)
+		close(a.done)
+	}()
+	return a
+}
+
+// wait waits for the attach to end and says how it went.
+func (a *attaching) wait() ([]container.Endpoint, error) {
+	<-a.done
+	return a.eps, a.err
+}
+
+// releases are what a run must undo when it ends; run undoes them all at
+// once and returns when all are done.
+type releases []func()
+
+func (r *releases) add(f func()) { *r = append(*r, f) }
+
+func (r *releases) run() {
+	var wg sync.WaitGroup
+	for _, f := range *r {
+		wg.Go(f)
+	}
+	wg.Wait()
 }
 
 // finish records the container's end.
