@@ -41,7 +41,13 @@ func (e *Engine) Create(ctx context.Context, image string, o RunOptions) (*conta
 	if _, err := netsetup.ParsePorts(cfg.Ports); err != nil {
 		return nil, err
 	}
-	rec := &container.Record{ID: container.NewID(), Name: o.Name, Created: time.Now().UTC(), Image: image,
+	id := o.ID
+	if id == "" {
+		id = container.NewID()
+	} else if !container.ValidID(id) {
+		return nil, fmt.Errorf("container ID %q: must be 64 lowercase hexadecimal digits", id)
+	}
+	rec := &container.Record{ID: id, Name: o.Name, Created: time.Now().UTC(), Image: image,
 		ImageID: imageID.String(), Config: cfg, State: container.State{Status: container.Created}}
 	if rec.Config.Hostname == "" {
 		rec.Config.Hostname = rec.ID[:12]

@@ -165,10 +165,28 @@ func TestCreateFailureLeavesNothing(t *testing.T) {
 	if _, err := e.Create(ctx, "sh", RunOptions{Name: "dup"}); !errors.Is(err, container.ErrNameInUse) {
 		t.Fatalf("duplicate name: %v", err)
 	}
+	if _, err := e.Create(ctx, "sh", RunOptions{ID: "../escape"}); err == nil || !strings.Contains(err.Error(), "../escape") {
+		t.Fatalf("an ID that is not 64 hex digits: %v", err)
+	}
 	recs, _ := e.Containers.List()
 	vols, _ := e.Volumes.List()
 	if len(recs) != 1 || len(vols) != 1 {
 		t.Fatalf("failed creates left %d containers and %d volumes, want 1 and 1", len(recs), len(vols))
+	}
+}
+
+func TestCreateTakesTheCallersID(t *testing.T) {
+	e := newEngine(t)
+	id := container.NewID()
+	rec, err := e.Create(context.Background(), "sh", RunOptions{ID: id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := e.Containers.Resolve(id[:12]); rec.ID != id || err != nil || got != id {
+		t.Fatalf("created %s, resolved %s (%v), want %s", rec.ID, got, err, id)
+	}
+	if _, err := e.Create(context.Background(), "sh", RunOptions{ID: id}); err == nil {
+		t.Fatal("a second container took an ID in use")
 	}
 }
 

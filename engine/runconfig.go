@@ -22,6 +22,10 @@ var ErrNoCommand = errors.New("no command specified")
 // RunOptions are what `berth run` and `berth create` take, besides the image.
 // Nil or empty fields take the image's value.
 type RunOptions struct {
+	// ID is the new container's ID when the caller chose it (berth run
+	// launches the supervisor before the container exists); empty, a
+	// random one.
+	ID          string
 	Name        string
 	Cmd         []string // the arguments after the image name
 	Entrypoint  *string  // --entrypoint; "" clears the image's

@@ -35,25 +35,52 @@ func (e *StartError) ExitCode() int { return e.Code }
 
 // SpawnSupervisor starts the supervisor of container id as a new berth
 // process in a session of its own, so that it outlives this one, and waits
-// for its word that the container runs (or why it does not). The supervisor
-// answers on an inherited pipe with one line: "ok", or "CODE MESSAGE".
+// for its word that the container runs (or why it does not).
 func SpawnSupervisor(ctx context.Context, root, id string, waitAttach bool) error {
-	self, err := os.Executable()
-	if err != nil {
-		return fmt.Errorf("finding the berth binary: %w", err)
-	}
-	r, w, err := os.Pipe()
+	l, err := LaunchSupervisor(root, id, waitAttach)
 	if err != nil {
 		return err
 	}
-	defer r.Close()
-	args := []string{"--root", root, SuperviseVerb, "--ready-fd", "3", id}
+	return l.Go()
+}
+
+// Launch is a supervisor started ahead of its container. Starting a berth
+// process takes milliseconds; launched first, the supervisor starts while
+// the container is being created and then waits for Go. One that is never
+// told to go (Abort, or this process gone) exits without a word.
+type Launch struct {
+	ID         string
+	WaitAttach bool
+	ready      *os.File // the supervisor's one line: "ok" or "CODE MESSAGE"
+	goW        *os.File // closed after one byte: go; closed without: give up
+	used       bool
+}
+
+// LaunchSupervisor starts the supervisor of container id, which need not
+// exist yet; it goes on at Go.
+func LaunchSupervisor(root, id string, waitAttach bool) (*Launch, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("finding the berth binary: %w", err)
+	}
+	readyR, readyW, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	defer readyW.Close()
+	goR, goW, err := os.Pipe()
+	if err != nil {
+		readyR.Close()
+		return nil, err
+	}
+	defer goR.Close()
+	args := []string{"--root", root, SuperviseVerb, id, "--ready-fd", "3", "--go-fd", "4"}
 	if waitAttach {
 		args = append(args, "--wait-attach")
 	}
 	cmd := exec.Command(self, args...)
 	cmd.Args[0] = "berth"
-	cmd.ExtraFiles = []*os.File{w}
+	cmd.ExtraFiles = []*os.File{readyW, goR}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	cmd.Dir = "/"
 	// What a supervisor says on its way out (a panic, a goroutine dump on
@@ -63,18 +90,55 @@ func SpawnSupervisor(ctx context.Context, root, id string, waitAttach bool) erro
 		defer logf.Close()
 	}
 	if err := cmd.Start(); err != nil {
-		w.Close()
-		return fmt.Errorf("starting the supervisor: %w", err)
+		readyR.Close()
+		goW.Close()
+		return nil, fmt.Errorf("starting the supervisor: %w", err)
 	}
-	w.Close()
 	// Reap it when it ends so it does not linger as a zombie of this
 	// process; it lives on on its own when this process exits first.
 	go cmd.Wait()
-	line, err := bufio.NewReader(r).ReadString('\n')
+	return &Launch{ID: id, WaitAttach: waitAttach, ready: readyR, goW: goW}, nil
+}
+
+// Go tells the supervisor to start the container and waits for its word
+// that the container runs, or why it does not.
+func (l *Launch) Go() error {
+	if l.used {
+		return errors.New("the supervisor was told to go already")
+	}
+	l.used = true
+	defer l.ready.Close()
+	_, err := l.goW.Write([]byte{'g'})
+	l.goW.Close()
+	if err != nil {
+		return errors.New("the supervisor exited before the container started")
+	}
+	line, err := bufio.NewReader(l.ready).ReadString('\n')
 	if err != nil {
 		return errors.New("the supervisor exited before the container started")
 	}
 	return ParseReady(strings.TrimSuffix(line, "\n"))
+}
+
+// Abort lets a supervisor that was not told to go exit. It does nothing
+// after Go.
+func (l *Launch) Abort() {
+	if !l.used {
+		l.used = true
+		l.goW.Close()
+		l.ready.Close()
+	}
+}
+
+// Or is a supervise function for an Engine: it uses l for l's container,
+// once, and spawn for any other.
+func (l *Launch) Or(spawn func(ctx context.Context, id string, waitAttach bool) error) func(ctx context.Context, id string, waitAttach bool) error {
+	return func(ctx context.Context, id string, waitAttach bool) error {
+		if id == l.ID && waitAttach == l.WaitAttach && !l.used {
+			return l.Go()
+		}
+		return spawn(ctx, id, waitAttach)
+	}
 }
 
 // ReadyLine is what a supervisor says once the first run started or failed.

@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/berth-dev/berth/engine"
 )
 
 // DefaultRoot is where berth keeps its state unless --root or BERTH_ROOT says otherwise.
@@ -44,7 +47,10 @@ func register(fn func(root *cobra.Command, opts *Options)) {
 }
 
 // NewRoot builds the berth command tree.
-func NewRoot() (*cobra.Command, *Options) {
+func NewRoot() (*cobra.Command, *Options) { return newRoot(registrars) }
+
+// newRoot builds the root command with the subcommands regs add.
+func newRoot(regs []func(root *cobra.Command, opts *Options)) (*cobra.Command, *Options) {
 	opts := &Options{}
 	root := &cobra.Command{
 		Use:           "berth",
@@ -64,15 +70,36 @@ func NewRoot() (*cobra.Command, *Options) {
 	}
 	root.PersistentFlags().StringVar(&opts.Root, "root", defRoot, "directory that holds berth's state (env BERTH_ROOT)")
 	root.PersistentFlags().BoolVar(&opts.Debug, "debug", false, "print the whole error chain")
-	for _, fn := range registrars {
+	for _, fn := range regs {
 		fn(root, opts)
 	}
 	return root, opts
 }
 
+// supervising reports whether args run a container's supervisor, which
+// needs only its own command: a supervisor lives as long as its container,
+// and the whole tree (some sixty commands and their flags) would only cost
+// it time to start and memory to keep.
+func supervising(args []string) bool {
+	for i := 0; i < len(args); i++ {
+		switch a := args[i]; {
+		case a == "--root":
+			i++
+		case strings.HasPrefix(a, "-"):
+		default:
+			return a == engine.SuperviseVerb
+		}
+	}
+	return false
+}
+
 // Main runs the command line with args and returns the process exit code.
 func Main(args []string) int {
-	root, opts := NewRoot()
+	regs := registrars
+	if supervising(args) {
+		regs = []func(*cobra.Command, *Options){addSupervise}
+	}
+	root, opts := newRoot(regs)
 	root.SetArgs(args)
 	err := root.Execute()
 	if err == nil {

@@ -5,6 +5,9 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/berth-dev/berth/engine"
+	"github.com/berth-dev/berth/engine/container"
 )
 
 func init() {
@@ -34,6 +37,13 @@ func runCmd(opts *Options) *cobra.Command {
 			e, err := openEngine(ctx, opts)
 			if err != nil {
 				return err
+			}
+			// The supervisor, a whole berth process to start, starts
+			// while the container is made rather than after.
+			o.ID = container.NewID()
+			if l, err := engine.LaunchSupervisor(opts.Root, o.ID, !detach); err == nil {
+				defer l.Abort()
+				e.Supervise = l.Or(e.Supervise)
 			}
 			rec, err := e.Create(ctx, args[0], o)
 			if err != nil {

@@ -16,60 +16,71 @@ import (
 
 // The hidden `supervise` verb: a container's supervisor, which
 // engine.SpawnSupervisor starts in a session of its own.
-func init() {
-	register(func(root *cobra.Command, opts *Options) {
-		var readyFd int
-		var waitAttach bool
-		cmd := &cobra.Command{
-			Use:    engine.SuperviseVerb + " ID",
-			Short:  "Supervise a container (started by berth itself)",
-			Hidden: true,
-			Args:   cobra.ExactArgs(1),
-			RunE: func(cmd *cobra.Command, args []string) error {
-				ready := func(error) {}
-				if readyFd > 0 {
-					f := os.NewFile(uintptr(readyFd), "ready")
-					ready = func(err error) {
-						fmt.Fprintln(f, engine.ReadyLine(err))
-						f.Close()
-					}
+func init() { register(addSupervise) }
+
+func addSupervise(root *cobra.Command, opts *Options) {
+	var readyFd, goFd int
+	var waitAttach bool
+	cmd := &cobra.Command{
+		Use:    engine.SuperviseVerb + " ID",
+		Short:  "Supervise a container (started by berth itself)",
+		Hidden: true,
+		Args:   cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ready := func(error) {}
+			if readyFd > 0 {
+				f := os.NewFile(uintptr(readyFd), "ready")
+				ready = func(err error) {
+					fmt.Fprintln(f, engine.ReadyLine(err))
+					f.Close()
 				}
-				// The supervisor outlives the terminal that started it.
-				signal.Ignore(unix.SIGHUP, unix.SIGPIPE)
-				ctx := context.WithoutCancel(cmd.Context())
-				e, err := engine.Open(opts.Root)
-				if err != nil {
-					ready(err)
-					return err
-				}
-				if err := wireEngine(ctx, e, opts); err != nil {
-					ready(err)
-					return err
-				}
-				nw, err := engine.NewNetworker(opts.Root, e.Containers)
-				if err != nil {
-					ready(err)
-					return err
-				}
-				s := &supervisor.Supervisor{
-					Store:      e.Containers,
-					Journal:    e.Events,
-					Runtime:    engine.NewRuntime(opts.Root),
-					Prepare:    &engine.Preparer{Engine: e, Files: nw.Files},
-					Network:    nw,
-					Rotation:   logs.DefaultRotation,
-					WaitAttach: waitAttach,
-				}
-				err = s.Run(ctx, args[0], ready)
-				// --rm: the container goes once it ended for good.
-				if rec, gerr := e.Containers.Get(args[0]); gerr == nil && rec.Config.AutoRemove {
-					_ = e.Remove(ctx, args[0], true, true)
-				}
+			}
+			// The supervisor outlives the terminal that started it.
+			signal.Ignore(unix.SIGHUP, unix.SIGPIPE)
+			ctx := context.WithoutCancel(cmd.Context())
+			e, err := engine.Open(opts.Root)
+			if err != nil {
+				ready(err)
 				return err
-			},
-		}
-		cmd.Flags().IntVar(&readyFd, "ready-fd", 0, "descriptor to report the first start on")
-		cmd.Flags().BoolVar(&waitAttach, "wait-attach", false, "wait for a client to attach before the first start")
-		root.AddCommand(cmd)
-	})
+			}
+			if err := wireEngine(ctx, e, opts); err != nil {
+				ready(err)
+				return err
+			}
+			nw, err := engine.NewNetworker(opts.Root, e.Containers)
+			if err != nil {
+				ready(err)
+				return err
+			}
+			// Launched ahead of its container: go on when told to,
+			// end quietly when the launch was given up.
+			if goFd > 0 {
+				f := os.NewFile(uintptr(goFd), "go")
+				n, _ := f.Read(make([]byte, 1))
+				f.Close()
+				if n == 0 {
+					return nil
+				}
+			}
+			s := &supervisor.Supervisor{
+				Store:      e.Containers,
+				Journal:    e.Events,
+				Runtime:    engine.NewRuntime(opts.Root),
+				Prepare:    &engine.Preparer{Engine: e, Files: nw.Files},
+				Network:    nw,
+				Rotation:   logs.DefaultRotation,
+				WaitAttach: waitAttach,
+			}
+			err = s.Run(ctx, args[0], ready)
+			// --rm: the container goes once it ended for good.
+			if rec, gerr := e.Containers.Get(args[0]); gerr == nil && rec.Config.AutoRemove {
+				_ = e.Remove(ctx, args[0], true, true)
+			}
+			return err
+		},
+	}
+	cmd.Flags().IntVar(&readyFd, "ready-fd", 0, "descriptor to report the first start on")
+	cmd.Flags().IntVar(&goFd, "go-fd", 0, "descriptor to wait on for a byte before starting")
+	cmd.Flags().BoolVar(&waitAttach, "wait-attach", false, "wait for a client to attach before the first start")
+	root.AddCommand(cmd)
 }

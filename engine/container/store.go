@@ -48,6 +48,20 @@ func NewID() string {
 	return hex.EncodeToString(b[:])
 }
 
+// ValidID reports whether id has the form of a container ID: 64 lowercase
+// hexadecimal digits.
+func ValidID(id string) bool {
+	if len(id) != 64 {
+		return false
+	}
+	for _, c := range []byte(id) {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
 // Create stores a new record, giving it an ID and a name when it has none.
 // The record is written in a staging directory that names its process, the
 // name claimed, then the directory renamed into place: a process killed
