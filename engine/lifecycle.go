@@ -129,12 +129,20 @@ func (e *Engine) Start(ctx context.Context, ref string, waitAttach bool) error {
 	if e.Supervise == nil {
 		return ErrNoRuntime
 	}
-	if _, err := e.Containers.Update(id, func(r *container.Record) error {
-		r.State.StoppedByUser = false
-		r.State.Error = ""
-		return nil
-	}); err != nil {
+	// A start clears what the last run left: a stop by the user, an error.
+	// A new container has neither, and is not written again.
+	rec, err := e.Containers.Get(id)
+	if err != nil {
 		return err
+	}
+	if rec.State.StoppedByUser || rec.State.Error != "" {
+		if _, err := e.Containers.Update(id, func(r *container.Record) error {
+			r.State.StoppedByUser = false
+			r.State.Error = ""
+			return nil
+		}); err != nil {
+			return err
+		}
 	}
 	err = e.Supervise(ctx, id, waitAttach)
 	if errors.Is(err, supervisor.ErrSupervised) {

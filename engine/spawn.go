@@ -108,11 +108,10 @@ func (l *Launch) Go() error {
 	}
 	l.used = true
 	defer l.ready.Close()
-	_, err := l.goW.Write([]byte{'g'})
+	// A supervisor that failed before it read this has said why on the
+	// ready pipe already; that is read below.
+	l.goW.Write([]byte{'g'})
 	l.goW.Close()
-	if err != nil {
-		return errors.New("the supervisor exited before the container started")
-	}
 	line, err := bufio.NewReader(l.ready).ReadString('\n')
 	if err != nil {
 		return errors.New("the supervisor exited before the container started")
