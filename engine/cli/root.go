@@ -9,8 +9,6 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-
-	"github.com/berth-dev/berth/engine"
 )
 
 // DefaultRoot is where berth keeps its state unless --root or BERTH_ROOT says otherwise.
@@ -76,28 +74,36 @@ func newRoot(regs []func(root *cobra.Command, opts *Options)) (*cobra.Command, *
 	return root, opts
 }
 
-// supervising reports whether args run a container's supervisor, which
-// needs only its own command: a supervisor lives as long as its container,
-// and the whole tree (some sixty commands and their flags) would only cost
-// it time to start and memory to keep.
-func supervising(args []string) bool {
+// alone maps the verbs whose calls must start fast to the one registrar
+// that adds them: such a call builds only its own command, not the whole
+// tree (some sixty commands and their flags). A supervisor, which lives as
+// long as its container, keeps less memory too.
+var alone = map[string]func(root *cobra.Command, opts *Options){}
+
+// registerAlone is register for a verb in alone.
+func registerAlone(verb string, fn func(root *cobra.Command, opts *Options)) {
+	alone[verb] = fn
+	register(fn)
+}
+
+// verbOf is the first word of args that is not a global flag or its value.
+func verbOf(args []string) string {
 	for i := 0; i < len(args); i++ {
 		switch a := args[i]; {
 		case a == "--root":
 			i++
 		case strings.HasPrefix(a, "-"):
 		default:
-			return a == engine.SuperviseVerb
+			return a
 		}
 	}
-	return false
+	return ""
 }
 
-// Main runs the command line with args and returns the process exit code.
 func Main(args []string) int {
 	regs := registrars
-	if supervising(args) {
-		regs = []func(*cobra.Command, *Options){addSupervise}
+	if fn, ok := alone[verbOf(args)]; ok {
+		regs = []func(*cobra.Command, *Options){fn}
 	}
 	root, opts := newRoot(regs)
 	root.SetArgs(args)

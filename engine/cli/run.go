@@ -11,7 +11,7 @@ import (
 )
 
 func init() {
-	register(func(root *cobra.Command, opts *Options) {
+	registerAlone("run", func(root *cobra.Command, opts *Options) {
 		root.AddCommand(runCmd(opts))
 		for _, c := range root.Commands() {
 			if c.Name() == "container" {

@@ -16,7 +16,7 @@ import (
 
 // The hidden `supervise` verb: a container's supervisor, which
 // engine.SpawnSupervisor starts in a session of its own.
-func init() { register(addSupervise) }
+func init() { registerAlone(engine.SuperviseVerb, addSupervise) }
 
 func addSupervise(root *cobra.Command, opts *Options) {
 	var readyFd, goFd int
