@@ -48,6 +48,27 @@ func (r *Runtime) Create(ctx context.Context, id string, spec *specs.Spec, stdio
 	return &runtimeProcess{c: c}, nil
 }
 
+// DeleteAll kills and deletes every container the runtime holds, with or
+// without a record in the engine: what `system reset` must not leave
+// running when records were lost or deleted by hand.
+func (r *Runtime) DeleteAll() error {
+	ids, err := r.Runner.List()
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, id := range ids {
+		c, err := r.Runner.Load(id)
+		if err == nil {
+			err = c.Delete(true)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("container %s: %w", id, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // runtimeProcess is a runner container seen as a supervisor.Process.
 type runtimeProcess struct{ c *runner.Container }
 

@@ -4,7 +4,6 @@ import (
 	"path/filepath"
 
 	"github.com/berth-dev/berth/engine"
-	"github.com/berth-dev/berth/engine/runner"
 	"github.com/berth-dev/berth/netsetup"
 )
 
@@ -12,13 +11,7 @@ import (
 // containers' processes and cgroups, its networks' bridges, veths and
 // nftables rules, and its mounts.
 func cleanupRoot(root string) {
-	r := runner.New(filepath.Join(root, engine.RuntimeDir))
-	ids, _ := r.List()
-	for _, id := range ids {
-		if c, err := r.Load(id); err == nil {
-			_ = c.Delete(true)
-		}
-	}
+	_ = engine.NewRuntime(root).DeleteAll()
 	if s, err := netsetup.OpenStore(filepath.Join(root, engine.NetworksDir)); err == nil {
 		nws, _ := s.List()
 		for _, n := range nws {

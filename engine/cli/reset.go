@@ -11,6 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-dev/berth/engine"
 )
 
 // systemResetCmd takes a berth root back to nothing, as `podman system
@@ -41,6 +43,9 @@ func systemResetCmd(opts *Options) *cobra.Command {
 					errs = append(errs, fmt.Errorf("removing container %s: %w", r.Name, err))
 				}
 			}
+			// Containers the runtime still runs without a record (one
+			// deleted by hand) go too, before their network.
+			errs = append(errs, engine.NewRuntime(opts.Root).DeleteAll())
 			if s, err := networkStore(opts); err == nil {
 				errs = append(errs, s.Destroy())
 			}

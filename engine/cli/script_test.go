@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/berth-dev/berth/engine"
 	"github.com/berth-dev/berth/engine/runner"
 	"github.com/berth-dev/berth/layers/layertest"
 	"github.com/rogpeppe/go-internal/testscript"
@@ -40,7 +41,14 @@ func TestScripts(t *testing.T) {
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("BERTH_ROOT", env.WorkDir+"/root")
-			env.Defer(func() { cleanupRoot(env.WorkDir + "/root") })
+			// Every root a scenario made ($BERTH_ROOT, others it names
+			// with --root), even one whose records it deleted on purpose.
+			env.Defer(func() {
+				runtimes, _ := filepath.Glob(filepath.Join(env.WorkDir, "*", engine.RuntimeDir))
+				for _, rt := range runtimes {
+					cleanupRoot(filepath.Dir(rt))
+				}
+			})
 			// busybox.tar: a base image's rootfs, for `berth import`.
 			f, err := os.Create(env.WorkDir + "/busybox.tar")
 			if err != nil {
