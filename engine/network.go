@@ -192,7 +192,13 @@ func (n *Networker) join(id, name, nsPath, ifname string) (ep container.Endpoint
 // grace period (10-20 ms here) that the end of every container would wait
 // for.
 func (n *Networker) leave(id string, eps []container.Endpoint, dropLinks bool) error {
-	errs := []error{netsetup.Unpublish(id)}
+	var errs []error
+	// A container that ended normally and published no port has no rule to
+	// look for (the lookup reads all of berth's table); after a failure
+	// (dropLinks) the rules are looked for anyway.
+	if dropLinks || slices.ContainsFunc(eps, func(ep container.Endpoint) bool { return len(ep.Ports) > 0 }) {
+		errs = append(errs, netsetup.Unpublish(id))
+	}
 	for _, ep := range eps {
 		if dropLinks {
 			errs = append(errs, netsetup.Detach(ep.HostVeth))

@@ -15,7 +15,9 @@ import (
 // Pool hands out a network's addresses to containers. Its leases live in one
 // file, changed under an exclusive file lock and replaced atomically, so that
 // concurrent starts in any number of berth processes never get the same
-// address, and a crash loses no lease already granted.
+// address, and a process killed at any point loses no lease already granted.
+// The file is not synced to disk: a lease is held by a running container,
+// and a power loss ends them all (reconciling frees what they held).
 type Pool struct {
 	path    string
 	subnet  netip.Prefix
@@ -106,6 +108,12 @@ func (p *Pool) read() (leases, error) {
 		return nil, fmt.Errorf("reading address leases: %w", err)
 	}
 	l := leases{}
+	if len(b) == 0 {
+		// Left empty by a power loss on a file system that does not
+		// order a rename after the data it names: no container survived
+		// to hold a lease.
+		return l, nil
+	}
 	if err := json.Unmarshal(b, &l); err != nil {
 		return nil, fmt.Errorf("reading address leases %s: %w", p.path, err)
 	}
@@ -140,10 +148,6 @@ func (p *Pool) update(fn func(leases) error) error {
 	}
 	defer os.Remove(tmp.Name())
 	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
 		tmp.Close()
 		return err
 	}

@@ -51,6 +51,32 @@ func TestAllocateSkipsReservedAndIsStable(t *testing.T) {
 	}
 }
 
+func TestEmptyLeaseFileHoldsNoLease(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "leases.json")
+	p, err := NewPool(path, netip.MustParsePrefix("10.98.0.0/24"), netip.MustParseAddr("10.98.0.1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What a power loss may leave of a file renamed over the old one
+	// before its data reached the disk.
+	if err := os.WriteFile(path, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a, err := p.Allocate("c1")
+	if err != nil || a != netip.MustParseAddr("10.98.0.2") {
+		t.Fatalf("allocate after an empty file: %v, %v", a, err)
+	}
+	if l, err := p.Leases(); err != nil || len(l) != 1 {
+		t.Fatalf("leases %v, %v; want c1's alone", l, err)
+	}
+	if err := os.WriteFile(path, []byte("{"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Allocate("c2"); err == nil {
+		t.Fatal("a damaged lease file was taken for an empty one")
+	}
+}
+
 func TestReleaseDead(t *testing.T) {
 	p := pool(t, "10.88.0.0/24", "10.88.0.1")
 	for _, id := range []string{"live", "dead1", "dead2"} {
