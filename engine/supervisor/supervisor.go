@@ -214,18 +214,26 @@ func (s *Supervisor) runOnce(ctx context.Context, rec *container.Record, lw *log
 		case <-time.After(10 * time.Second):
 		}
 	}
+	// The record says the container runs while its init execs the
+	// workload, which Start waits for; a start that fails is then recorded
+	// as the run's end. (A runtime whose process exists only once started
+	// is recorded after.)
+	var recorded chan error
+	if pid := proc.Pid(); pid != 0 {
+		recorded = make(chan error, 1)
+		go func() { recorded <- s.recordRunning(rec, pid) }()
+	}
 	if err := proc.Start(); err != nil {
+		if recorded != nil {
+			<-recorded
+		}
 		return Exit{}, err
 	}
-	now := time.Now().UTC()
-	pidStart, _ := ProcStartTime(proc.Pid())
-	_, err = s.Store.Update(rec.ID, func(r *container.Record) error {
-		r.State = container.State{Status: container.Running, Pid: proc.Pid(), PidStart: pidStart,
-			SupervisorPid: os.Getpid(), StartedAt: now, Health: healthStart(r.Config.Healthcheck)}
-		r.Network = rec.Network
-		return nil
-	})
-	if err != nil {
+	if recorded == nil {
+		recorded = make(chan error, 1)
+		recorded <- s.recordRunning(rec, proc.Pid())
+	}
+	if err := <-recorded; err != nil {
 		proc.Signal(unix.SIGKILL)
 		proc.Wait()
 		return Exit{}, err
@@ -305,6 +313,19 @@ func (r *releases) run() {
 		wg.Go(f)
 	}
 	wg.Wait()
+}
+
+// recordRunning records that the container's process pid runs.
+func (s *Supervisor) recordRunning(rec *container.Record, pid int) error {
+	now := time.Now().UTC()
+	pidStart, _ := ProcStartTime(pid)
+	_, err := s.Store.Update(rec.ID, func(r *container.Record) error {
+		r.State = container.State{Status: container.Running, Pid: pid, PidStart: pidStart,
+			SupervisorPid: os.Getpid(), StartedAt: now, Health: healthStart(r.Config.Healthcheck)}
+		r.Network = rec.Network
+		return nil
+	})
+	return err
 }
 
 // finish records the container's end.
