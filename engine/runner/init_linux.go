@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,8 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-dev/berth/engine/runner/seccomp"
 )
 
 // Descriptors an init finds open: the sync socket and the config pipe.
@@ -25,6 +28,55 @@ type initConfig struct {
 	Fifo string `json:"fifo,omitempty"`
 	// Process replaces Spec.Process for exec.
 	Process *specs.Process `json:"process,omitempty"`
+	// Seccomp is Spec.Linux.Seccomp compiled, which the spec then leaves out.
+	Seccomp *compiledSeccomp `json:"seccomp,omitempty"`
+}
+
+// compiledSeccomp is a seccomp filter ready to install: its sock_filter
+// instructions, 8 bytes each as the kernel lays them out, and the flags of
+// seccomp(2).
+type compiledSeccomp struct {
+	Filter []byte `json:"filter"`
+	Flags  uint   `json:"flags,omitempty"`
+}
+
+// withCompiledSeccomp returns cfg with its spec's seccomp profile compiled.
+func (cfg initConfig) withCompiledSeccomp() (initConfig, error) {
+	if cfg.Spec == nil || cfg.Spec.Linux == nil || cfg.Spec.Linux.Seccomp == nil {
+		return cfg, nil
+	}
+	prog, err := seccomp.Compile(cfg.Spec.Linux.Seccomp)
+	if err != nil {
+		return cfg, fmt.Errorf("linux.seccomp: %w", err)
+	}
+	flags, err := seccomp.Flags(cfg.Spec.Linux.Seccomp)
+	if err != nil {
+		return cfg, fmt.Errorf("linux.seccomp: %w", err)
+	}
+	c := &compiledSeccomp{Filter: make([]byte, 0, 8*len(prog)), Flags: flags}
+	for _, in := range prog {
+		c.Filter = binary.LittleEndian.AppendUint16(c.Filter, in.Code)
+		c.Filter = append(c.Filter, in.Jt, in.Jf)
+		c.Filter = binary.LittleEndian.AppendUint32(c.Filter, in.K)
+	}
+	spec, linux := *cfg.Spec, *cfg.Spec.Linux
+	linux.Seccomp = nil
+	spec.Linux = &linux
+	cfg.Spec, cfg.Seccomp = &spec, c
+	return cfg, nil
+}
+
+// program decodes the filter's instructions.
+func (c *compiledSeccomp) program() ([]unix.SockFilter, error) {
+	if len(c.Filter) == 0 || len(c.Filter)%8 != 0 {
+		return nil, fmt.Errorf("linux.seccomp: a compiled filter of %d bytes", len(c.Filter))
+	}
+	prog := make([]unix.SockFilter, len(c.Filter)/8)
+	for i := range prog {
+		b := c.Filter[8*i:]
+		prog[i] = unix.SockFilter{Code: binary.LittleEndian.Uint16(b), Jt: b[2], Jf: b[3], K: binary.LittleEndian.Uint32(b[4:])}
+	}
+	return prog, nil
 }
 
 // A container's init starts as soon as the runner's own dependencies are
@@ -134,7 +186,7 @@ func initProcess(sync *os.File, isExec bool) error {
 	if err != nil {
 		return err
 	}
-	plan, err := planExec(spec, proc)
+	plan, err := planExec(proc, cfg.Seccomp)
 	if err != nil {
 		return err
 	}

@@ -80,9 +80,9 @@ type execPlan struct {
 	env   []string
 }
 
-// planExec works out the process's capabilities, seccomp filter and
-// environment. It changes nothing in this process.
-func planExec(spec *specs.Spec, p *specs.Process) (execPlan, error) {
+// planExec works out the process's capabilities, seccomp filter (sc, as
+// berth compiled it) and environment. It changes nothing in this process.
+func planExec(p *specs.Process, sc *compiledSeccomp) (execPlan, error) {
 	var x execPlan
 	if c := p.Capabilities; c != nil {
 		x.caps.bounding, _ = capSet("", c.Bounding)
@@ -91,14 +91,12 @@ func planExec(spec *specs.Spec, p *specs.Process) (execPlan, error) {
 		x.caps.inheritable, _ = capSet("", c.Inheritable)
 		x.caps.ambient, _ = capSet("", c.Ambient)
 	}
-	if spec.Linux != nil && spec.Linux.Seccomp != nil {
+	if sc != nil {
 		var err error
-		if x.prog, err = seccomp.Compile(spec.Linux.Seccomp); err != nil {
-			return x, fmt.Errorf("linux.seccomp: %w", err)
+		if x.prog, err = sc.program(); err != nil {
+			return x, err
 		}
-		if x.flags, err = seccomp.Flags(spec.Linux.Seccomp); err != nil {
-			return x, fmt.Errorf("linux.seccomp: %w", err)
-		}
+		x.flags = sc.Flags
 	}
 	x.env = p.Env
 	if !hasEnv(x.env, "PATH") {

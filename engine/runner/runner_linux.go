@@ -242,8 +242,14 @@ func (c *Container) startInit(self string, args []string, flags uintptr, env []s
 	return writeConfig(cfgW, cfg)
 }
 
-// writeConfig sends an init its config and closes the pipe.
+// writeConfig sends an init its config and closes the pipe. The seccomp
+// profile goes compiled: the init, starting meanwhile, only applies it.
 func writeConfig(w *os.File, cfg initConfig) error {
+	cfg, err := cfg.withCompiledSeccomp()
+	if err != nil {
+		w.Close()
+		return err
+	}
 	if err := json.NewEncoder(w).Encode(cfg); err != nil {
 		return fmt.Errorf("sending the config to the init: %w", err)
 	}
