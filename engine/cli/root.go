@@ -6,13 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/berth-dev/berth/engine/launch"
 )
 
 // DefaultRoot is where berth keeps its state unless --root or BERTH_ROOT says otherwise.
-const DefaultRoot = "/var/lib/berth"
+const DefaultRoot = launch.DefaultRoot
 
 // Options are the global flags every command sees.
 type Options struct {
@@ -86,23 +87,10 @@ func registerAlone(verb string, fn func(root *cobra.Command, opts *Options)) {
 	register(fn)
 }
 
-// verbOf is the first word of args that is not a global flag or its value.
-func verbOf(args []string) string {
-	for i := 0; i < len(args); i++ {
-		switch a := args[i]; {
-		case a == "--root":
-			i++
-		case strings.HasPrefix(a, "-"):
-		default:
-			return a
-		}
-	}
-	return ""
-}
-
+// Main runs the command line with args and returns the process exit code.
 func Main(args []string) int {
 	regs := registrars
-	if fn, ok := alone[verbOf(args)]; ok {
+	if fn, ok := alone[launch.VerbOf(args)]; ok {
 		regs = []func(*cobra.Command, *Options){fn}
 	}
 	root, opts := newRoot(regs)

@@ -1,13 +1,14 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/berth-dev/berth/engine"
-	"github.com/berth-dev/berth/engine/container"
+	"github.com/berth-dev/berth/engine/launch"
 )
 
 func init() {
@@ -39,11 +40,22 @@ func runCmd(opts *Options) *cobra.Command {
 				return err
 			}
 			// The supervisor, a whole berth process to start, starts
-			// while the container is made rather than after.
-			o.ID = container.NewID()
-			if l, err := engine.LaunchSupervisor(opts.Root, o.ID, !detach); err == nil {
+			// while the container is made rather than after: launched
+			// as this process started, or now.
+			l := launch.Early(opts.Root)
+			if l == nil {
+				l, _ = launch.Start(opts.Root, launch.NewID())
+			}
+			if l != nil {
 				defer l.Abort()
-				e.Supervise = l.Or(e.Supervise)
+				o.ID = l.ID
+				spawn := e.Supervise
+				e.Supervise = func(ctx context.Context, id string, waitAttach bool) error {
+					if id == l.ID && !l.Used() {
+						return engine.GoSupervisor(l, waitAttach)
+					}
+					return spawn(ctx, id, waitAttach)
+				}
 			}
 			rec, err := e.Create(ctx, args[0], o)
 			if err != nil {

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-dev/berth/engine"
+	"github.com/berth-dev/berth/engine/launch"
 	"github.com/berth-dev/berth/engine/logs"
 	"github.com/berth-dev/berth/engine/supervisor"
 )
@@ -56,11 +57,13 @@ func addSupervise(root *cobra.Command, opts *Options) {
 			// end quietly when the launch was given up.
 			if goFd > 0 {
 				f := os.NewFile(uintptr(goFd), "go")
-				n, _ := f.Read(make([]byte, 1))
+				b := make([]byte, 1)
+				n, _ := f.Read(b)
 				f.Close()
 				if n == 0 {
 					return nil
 				}
+				waitAttach = b[0] == launch.GoAttached
 			}
 			s := &supervisor.Supervisor{
 				Store:      e.Containers,
@@ -81,6 +84,6 @@ func addSupervise(root *cobra.Command, opts *Options) {
 	}
 	cmd.Flags().IntVar(&readyFd, "ready-fd", 0, "descriptor to report the first start on")
 	cmd.Flags().IntVar(&goFd, "go-fd", 0, "descriptor to wait on for a byte before starting")
-	cmd.Flags().BoolVar(&waitAttach, "wait-attach", false, "wait for a client to attach before the first start")
+	cmd.Flags().BoolVar(&waitAttach, "wait-attach", false, "wait for a client to attach before the first start (without --go-fd)")
 	root.AddCommand(cmd)
 }

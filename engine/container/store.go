@@ -1,8 +1,6 @@
 package container
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,8 +11,10 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/berth-dev/berth/engine/atomicfile"
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-dev/berth/engine/atomicfile"
+	"github.com/berth-dev/berth/engine/launch"
 )
 
 // validName is docker's rule for container names.
@@ -39,14 +39,9 @@ func Open(dir string) (*Store, error) {
 // Dir is the directory that holds the container's files (state, logs, sockets).
 func (s *Store) Dir(id string) string { return filepath.Join(s.dir, id) }
 
-// NewID returns a new random 64-character container ID.
-func NewID() string {
-	var b [32]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(err)
-	}
-	return hex.EncodeToString(b[:])
-}
+// NewID returns a new random 64-character container ID. (The launch
+// package makes them: `berth run` chooses the ID as it starts.)
+func NewID() string { return launch.NewID() }
 
 // ValidID reports whether id has the form of a container ID: 64 lowercase
 // hexadecimal digits.
