@@ -13,6 +13,7 @@ import (
 
 	"github.com/berth-dev/berth/engine/container"
 	"github.com/berth-dev/berth/engine/runner"
+	"github.com/berth-dev/berth/engine/runner/cgroups"
 	"github.com/berth-dev/berth/engine/runner/seccomp"
 	"github.com/berth-dev/berth/engine/supervisor"
 )
@@ -23,6 +24,36 @@ const RuntimeDir = "runtime"
 // Runtime is the supervisor's runtime over berth's own runner.
 type Runtime struct {
 	Runner *runner.Runner
+
+	preID string               // the container whose cgroup is being made
+	pre   chan cgroups.Manager // that cgroup, or nil if it could not be made
+}
+
+// Precreate starts making the cgroup of container id in the background, for
+// Create: a supervisor makes it while it prepares the container's rootfs.
+func (r *Runtime) Precreate(id string) {
+	r.preID, r.pre = id, make(chan cgroups.Manager, 1)
+	go func(ch chan<- cgroups.Manager) {
+		m, _ := cgroups.Make(CgroupPath(id))
+		ch <- m
+	}(r.pre)
+}
+
+// precreated returns the cgroup Precreate made for id, once; nil if none.
+func (r *Runtime) precreated(id string) cgroups.Manager {
+	if r.pre == nil || r.preID != id {
+		return nil
+	}
+	m := <-r.pre
+	r.pre = nil
+	return m
+}
+
+// DropPrecreated destroys the cgroup Precreate made, if no Create took it.
+func (r *Runtime) DropPrecreated() {
+	if m := r.precreated(r.preID); m != nil {
+		_ = m.Destroy()
+	}
 }
 
 var _ supervisor.Runtime = (*Runtime)(nil)
@@ -35,11 +66,18 @@ func NewRuntime(root string) *Runtime {
 // Create makes the container; a leftover from a run that ended without
 // cleaning up (a supervisor killed) is removed first.
 func (r *Runtime) Create(ctx context.Context, id string, spec *specs.Spec, stdio supervisor.Stdio, cloned func(pid int)) (supervisor.Process, error) {
+	pre := r.precreated(id)
 	if old, err := r.Runner.Load(id); err == nil {
+		// The leftover's cgroup may be at the same path.
+		if pre != nil {
+			_ = pre.Destroy()
+			pre = nil
+		}
 		_ = old.Delete(true)
 	}
 	c, err := r.Runner.Create(ctx, id, spec, runner.CreateOptions{
 		Stdio:  runner.Stdio{Stdin: stdio.Stdin, Stdout: stdio.Stdout, Stderr: stdio.Stderr},
+		Cgroup: pre,
 		Cloned: cloned,
 	})
 	if err != nil {

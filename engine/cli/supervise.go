@@ -65,10 +65,15 @@ func addSupervise(root *cobra.Command, opts *Options) {
 				}
 				waitAttach = b[0] == launch.GoAttached
 			}
+			// The container's cgroup is made while the supervisor
+			// reads the record and mounts the rootfs.
+			rt := engine.NewRuntime(opts.Root)
+			rt.Precreate(args[0])
+			defer rt.DropPrecreated()
 			s := &supervisor.Supervisor{
 				Store:      e.Containers,
 				Journal:    e.Events,
-				Runtime:    engine.NewRuntime(opts.Root),
+				Runtime:    rt,
 				Prepare:    &engine.Preparer{Engine: e, Files: nw.Files},
 				Network:    nw,
 				Rotation:   logs.DefaultRotation,

@@ -72,6 +72,10 @@ type CreateOptions struct {
 	// Bundle is the directory a relative root.path is resolved against.
 	Bundle string
 	Stdio  Stdio
+	// Cgroup, when set, is a cgroup made beforehand (cgroups.Make) at the
+	// config's linux.cgroupsPath: Create gives it the config's resources
+	// instead of making one. One at another path is destroyed.
+	Cgroup cgroups.Manager
 	// Cloned, when set, is called with the init's pid as soon as the init
 	// exists in its namespaces and cgroup, before it sets up its root
 	// filesystem: work that needs only the namespaces (the network) can go
@@ -131,9 +135,18 @@ func (r *Runner) Create(ctx context.Context, id string, spec *specs.Spec, o Crea
 	// while the state is written.
 	cgMade := make(chan error, 1)
 	go func() {
-		cg, err := cgroups.New(cgPath, spec.Linux.Resources)
-		if err == nil {
-			c.cg = cg
+		var cg cgroups.Manager
+		var err error
+		if pre := o.Cgroup; pre != nil && pre.Path() == cgPath {
+			cg, err = pre, pre.Set(spec.Linux.Resources)
+		} else {
+			if pre != nil {
+				_ = pre.Destroy()
+			}
+			cg, err = cgroups.New(cgPath, spec.Linux.Resources)
+		}
+		if cg != nil {
+			c.cg = cg // destroyed with the container if Create fails
 			c.oomBase, _ = cg.OOMKillCount()
 		}
 		cgMade <- err

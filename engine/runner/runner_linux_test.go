@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-dev/berth/engine/runner"
+	"github.com/berth-dev/berth/engine/runner/cgroups"
 	"github.com/berth-dev/berth/layers/layertest"
 )
 
@@ -363,5 +364,53 @@ func TestInitShimReapsAndForwards(t *testing.T) {
 	}
 	if !strings.Contains(out, "runtime init") {
 		t.Errorf("pid 1 is not the init: %s", out)
+	}
+}
+
+// A cgroup made beforehand (cgroups.Make) is the container's, with the
+// config's limits; one made at another path is not left behind.
+func TestCreateTakesACgroupMadeBeforehand(t *testing.T) {
+	e := newEnv(t)
+	s := e.spec(`cat /sys/fs/cgroup/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids/pids.max`)
+	limit := int64(33)
+	s.Linux.Resources.Pids = &specs.LinuxPids{Limit: &limit}
+	pre, err := cgroups.Make(s.Linux.CgroupsPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pre.Destroy()
+	var out bytes.Buffer
+	c, err := e.r.Create(context.Background(), "before", s, runner.CreateOptions{Cgroup: pre, Stdio: runner.Stdio{Stdout: &out, Stderr: &out}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Delete(true)
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if x, err := c.Wait(); err != nil || x.Code != 0 || strings.TrimSpace(out.String()) != "33" {
+		t.Fatalf("the container saw pids.max %q (exit %d, %v), want 33", out.String(), x.Code, err)
+	}
+	if c.Cgroup() != pre {
+		t.Error("the container did not take the cgroup made for it")
+	}
+	e.checkGone("before", s.Linux.CgroupsPath, c)
+
+	other, err := cgroups.Make(s.Linux.CgroupsPath + "-elsewhere")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Destroy()
+	s = e.spec(`true`)
+	c, err = e.r.Create(context.Background(), "elsewhere", s, runner.CreateOptions{Cgroup: other})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Delete(true)
+	if c.Cgroup().Path() != s.Linux.CgroupsPath {
+		t.Errorf("the container's cgroup is %s, want %s", c.Cgroup().Path(), s.Linux.CgroupsPath)
+	}
+	if _, err := os.Stat(filepath.Join("/sys/fs/cgroup/memory", other.Path())); err == nil {
+		t.Errorf("the cgroup made at %s, not the config's, was left", other.Path())
 	}
 }

@@ -63,6 +63,25 @@ func New(path string, r *specs.LinuxResources) (Manager, error) {
 	return m, nil
 }
 
+// Make creates the cgroup at path, as New does, with no limits yet: Set
+// gives them. It lets a caller make the cgroup while it still works out
+// what the limits are.
+func Make(path string) (Manager, error) {
+	if err := checkPath(path); err != nil {
+		return nil, err
+	}
+	// With the devices hierarchy too: the limits may hold device rules.
+	m, err := newManager(path, &lib.Resources{})
+	if err != nil {
+		return nil, fmt.Errorf("creating cgroup %s: %w", path, err)
+	}
+	if err := m.lib.Apply(-1); err != nil {
+		_ = m.lib.Destroy()
+		return nil, fmt.Errorf("creating cgroup %s: %w", path, err)
+	}
+	return m, nil
+}
+
 // Load returns a Manager for the existing cgroup at path. It returns an
 // error wrapping ErrNotExist if there is none.
 func Load(path string) (Manager, error) {
