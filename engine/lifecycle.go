@@ -306,18 +306,39 @@ func (e *Engine) Remove(ctx context.Context, ref string, force, removeVolumes bo
 			return err
 		}
 	}
+	purge, err := e.removeStopped(ctx, rec, removeVolumes)
+	if err != nil {
+		return err
+	}
+	return purge()
+}
+
+// RemoveStopped is Remove for a container known to have stopped, whose
+// supervisor removes it as --rm asks: nothing to kill or wait for. The
+// container is gone when it returns; purge deletes its files, which the
+// supervisor does after it told the client.
+func (e *Engine) RemoveStopped(ctx context.Context, id string, removeVolumes bool) (purge func() error, err error) {
+	rec, err := e.Containers.Get(id)
+	if err != nil {
+		return nil, err
+	}
+	return e.removeStopped(ctx, rec, removeVolumes)
+}
+
+func (e *Engine) removeStopped(ctx context.Context, rec *container.Record, removeVolumes bool) (purge func() error, err error) {
 	// Nothing may stay mounted under the container's directory when it is
 	// deleted: removing it would reach into the mount.
 	if err := unmountUnder(e.Containers.Dir(rec.ID)); err != nil {
-		return fmt.Errorf("removing container %s: %w", ref, err)
+		return nil, fmt.Errorf("removing container %s: %w", rec.Name, err)
 	}
 	if e.Snapshots != nil {
 		if err := e.Snapshots.Remove(ctx, rec.ID); err != nil {
-			return fmt.Errorf("removing container %s: %w", ref, err)
+			return nil, fmt.Errorf("removing container %s: %w", rec.Name, err)
 		}
 	}
-	if err := e.Containers.Remove(rec.ID); err != nil {
-		return err
+	purge, err = e.Containers.Discard(rec.ID)
+	if err != nil {
+		return nil, err
 	}
 	if removeVolumes {
 		for _, m := range rec.Config.Mounts {
@@ -327,7 +348,7 @@ func (e *Engine) Remove(ctx context.Context, ref string, force, removeVolumes bo
 		}
 	}
 	e.emit(events.TypeContainer, "destroy", rec.ID, map[string]string{"name": rec.Name, "image": rec.Image})
-	return nil
+	return purge, nil
 }
 
 // supervisorGrace is how long `rm -f` waits for a killed container's

@@ -78,9 +78,13 @@ func addSupervise(root *cobra.Command, opts *Options) {
 				Network:    nw,
 				Rotation:   logs.DefaultRotation,
 				WaitAttach: waitAttach,
+				Remove: func(ctx context.Context, id string) (func() error, error) {
+					return e.RemoveStopped(ctx, id, true)
+				},
 			}
 			err = s.Run(ctx, args[0], ready)
-			// --rm: the container goes once it ended for good.
+			// --rm: a container that could not start goes too (one that
+			// ran was removed before its client heard the exit code).
 			if rec, gerr := e.Containers.Get(args[0]); gerr == nil && rec.Config.AutoRemove {
 				_ = e.Remove(ctx, args[0], true, true)
 			}

@@ -100,14 +100,20 @@ func (s *Store) Create(rec *Record) error {
 // .new-ID-PID.
 const stagePrefix = ".new-"
 
-// CollectStale removes what creations killed half way left: staging
-// directories whose process is gone, with the names they claimed.
+// CollectStale removes what creations killed half way left (staging
+// directories whose process is gone, with the names they claimed) and the
+// files of removed containers a removal left undeleted.
 func (s *Store) CollectStale() {
 	ents, err := os.ReadDir(s.dir)
 	if err != nil {
 		return
 	}
 	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), trashPrefix) {
+			// A removal that stopped before deleting the files.
+			os.RemoveAll(filepath.Join(s.dir, e.Name()))
+			continue
+		}
 		rest, ok := strings.CutPrefix(e.Name(), stagePrefix)
 		if !ok {
 			continue
@@ -291,22 +297,39 @@ func (s *Store) Rename(ref, name string) error {
 
 // Remove deletes the container's record, files and name.
 func (s *Store) Remove(id string) error {
-	rec, err := s.read(id)
+	purge, err := s.Discard(id)
 	if err != nil {
 		return err
 	}
+	return purge()
+}
+
+// Discard removes the container from the store at once and returns purge,
+// which deletes what the container's directory held: a caller in a hurry
+// (a supervisor answering `run --rm`) purges after it answered. A purge
+// that never runs leaves a trash directory CollectStale deletes.
+func (s *Store) Discard(id string) (purge func() error, err error) {
+	rec, err := s.read(id)
+	if err != nil {
+		return nil, err
+	}
 	// Move the directory aside first so that a crash half way through never
 	// leaves a container that looks whole.
-	trash := filepath.Join(s.dir, ".removing-"+id)
+	trash := filepath.Join(s.dir, trashPrefix+id)
 	if err := os.Rename(s.Dir(id), trash); err != nil {
-		return fmt.Errorf("removing container %s: %w", rec.Name, err)
+		return nil, fmt.Errorf("removing container %s: %w", rec.Name, err)
 	}
 	s.releaseName(rec.Name, id)
-	if err := os.RemoveAll(trash); err != nil {
-		return fmt.Errorf("removing container %s: %w", rec.Name, err)
-	}
-	return nil
+	return func() error {
+		if err := os.RemoveAll(trash); err != nil {
+			return fmt.Errorf("removing container %s: %w", rec.Name, err)
+		}
+		return nil
+	}, nil
 }
+
+// trashPrefix names a removed container's directory until it is deleted.
+const trashPrefix = ".removing-"
 
 func (s *Store) read(id string) (*Record, error) {
 	b, err := os.ReadFile(filepath.Join(s.Dir(id), "container.json"))

@@ -72,6 +72,35 @@ func TestRenameAndRemove(t *testing.T) {
 	must(t, s.Create(&Record{Name: "proxy"})) // the name is free again
 }
 
+// A discarded container is gone from the store at once; its files go at
+// purge, or at the next CollectStale when a purge never ran.
+func TestDiscardThenPurge(t *testing.T) {
+	dir := t.TempDir()
+	s, _ := Open(dir)
+	a, b := &Record{Name: "first"}, &Record{Name: "second"}
+	must(t, s.Create(a))
+	must(t, s.Create(b))
+	purge, err := s.Discard(a.ID)
+	must(t, err)
+	if _, err := s.Get(a.ID); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("a discarded container is still found: %v", err)
+	}
+	if recs, _ := s.List(); len(recs) != 1 || recs[0].ID != b.ID {
+		t.Fatalf("listed %d containers after a discard, want the other one", len(recs))
+	}
+	must(t, s.Create(&Record{Name: "first"})) // the name is free at once
+	must(t, purge())
+	if _, err := os.Stat(filepath.Join(dir, trashPrefix+a.ID)); !os.IsNotExist(err) {
+		t.Fatalf("purge left the files: %v", err)
+	}
+	_, err = s.Discard(b.ID) // never purged
+	must(t, err)
+	s.CollectStale()
+	if _, err := os.Stat(filepath.Join(dir, trashPrefix+b.ID)); !os.IsNotExist(err) {
+		t.Fatalf("CollectStale left a removal's files: %v", err)
+	}
+}
+
 func TestUpdateIsAtomicUnderLock(t *testing.T) {
 	s, _ := Open(t.TempDir())
 	rec := &Record{Name: "counter"}

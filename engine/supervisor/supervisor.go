@@ -43,6 +43,11 @@ type Supervisor struct {
 	Prepare  Preparer
 	Network  Networker
 	Rotation logs.Rotation
+	// Remove, when set, removes a container whose config says AutoRemove
+	// once it ended for good, before the attached client hears the exit
+	// code: `run --rm` returns with the container gone, as docker's does.
+	// purge deletes its files, after the client heard.
+	Remove func(ctx context.Context, id string) (purge func() error, err error)
 	// WaitAttach makes the first run wait (up to ten seconds) for a client to
 	// attach before the process starts, so that `berth run` sees all output.
 	WaitAttach bool
@@ -117,8 +122,18 @@ func (s *Supervisor) Run(ctx context.Context, id string, ready func(error)) erro
 			return err
 		}
 		if !ShouldRestart(rec.Config.Restart, exit.Code, rec.RestartCount, rec.State.StoppedByUser) {
-			s.finish(rec, exit, nil)
+			purge := func() error { return nil }
+			if rec.Config.AutoRemove && s.Remove != nil {
+				if p, err := s.Remove(ctx, id); err == nil {
+					purge = p
+				} else {
+					s.finish(rec, exit, nil)
+				}
+			} else {
+				s.finish(rec, exit, nil)
+			}
 			srv.Exit(exit.Code)
+			purge()
 			return nil
 		}
 		delay = NextDelay(delay, time.Since(began))
