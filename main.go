@@ -3,12 +3,17 @@
 package main
 
 import (
+	"net"
 	"os"
 	"runtime/pprof"
 
 	"github.com/berth-dev/berth/engine/cli"
 	"github.com/berth-dev/berth/engine/runner"
 )
+
+// berth links statically: name lookups stay in Go even in a build without
+// the netgo tag, since glibc's resolver would want shared libraries.
+func init() { net.DefaultResolver.PreferGo = true }
 
 func main() {
 	// A container's init is this binary re-executed: it must not go

@@ -18,7 +18,7 @@ func TestWorkbenchInTmux(t *testing.T) {
 		t.Fatal(err)
 	}
 	bin := filepath.Join(t.TempDir(), "berth")
-	build := exec.Command("go", "build", "-o", bin, ".")
+	build := exec.Command("go", "build", "-tags", "netgo,osusergo", "-o", bin, ".")
 	build.Dir = top
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building berth: %v\n%s", err, out)

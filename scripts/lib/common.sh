@@ -2,6 +2,10 @@
 # are missing, build the binary. Source it; it changes nothing by itself.
 
 BERTH_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# berth links statically (see engine/runner/nsenter); these tags keep name
+# and user lookups in Go, so that no glibc function that wants shared
+# libraries at run time is linked.
+BERTH_TAGS=netgo,osusergo
 
 # ensure_go puts a Go toolchain on PATH. A machine with /usr/local/go uses it;
 # a fresh Debian machine gets Debian's golang-go, and Go's own toolchain
@@ -36,6 +40,6 @@ ensure_pkgs() {
 
 # build_berth builds the berth binary into $BERTH_TOP/bin/berth and prints its path.
 build_berth() {
-	(cd "$BERTH_TOP" && go build -o bin/berth .) >&2 || exit 1
+	(cd "$BERTH_TOP" && go build -tags "$BERTH_TAGS" -o bin/berth .) >&2 || exit 1
 	echo "$BERTH_TOP/bin/berth"
 }
