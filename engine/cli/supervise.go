@@ -39,6 +39,24 @@ func addSupervise(root *cobra.Command, opts *Options) {
 			// The supervisor outlives the terminal that started it.
 			signal.Ignore(unix.SIGHUP, unix.SIGPIPE)
 			ctx := context.WithoutCancel(cmd.Context())
+			// Launched ahead of its container: go on when told to; end
+			// quietly, having touched nothing under the root, when the
+			// launch was given up.
+			if goFd > 0 {
+				f := os.NewFile(uintptr(goFd), "go")
+				b := make([]byte, 1)
+				n, _ := f.Read(b)
+				f.Close()
+				if n == 0 {
+					return nil
+				}
+				waitAttach = b[0] == launch.GoAttached
+			}
+			// The container's cgroup is made while the supervisor opens
+			// the engine, reads the record and mounts the rootfs.
+			rt := engine.NewRuntime(opts.Root)
+			rt.Precreate(args[0])
+			defer rt.DropPrecreated()
 			e, err := engine.Open(opts.Root)
 			if err != nil {
 				ready(err)
@@ -53,23 +71,6 @@ func addSupervise(root *cobra.Command, opts *Options) {
 				ready(err)
 				return err
 			}
-			// Launched ahead of its container: go on when told to,
-			// end quietly when the launch was given up.
-			if goFd > 0 {
-				f := os.NewFile(uintptr(goFd), "go")
-				b := make([]byte, 1)
-				n, _ := f.Read(b)
-				f.Close()
-				if n == 0 {
-					return nil
-				}
-				waitAttach = b[0] == launch.GoAttached
-			}
-			// The container's cgroup is made while the supervisor
-			// reads the record and mounts the rootfs.
-			rt := engine.NewRuntime(opts.Root)
-			rt.Precreate(args[0])
-			defer rt.DropPrecreated()
 			s := &supervisor.Supervisor{
 				Store:      e.Containers,
 				Journal:    e.Events,

@@ -2,10 +2,10 @@
 // re-executed as `berth supervise ID` in a session of its own, so that it
 // outlives the berth process that started it.
 //
-// A launched supervisor starts its Go runtime and opens the engine, then
-// waits for one byte on a pipe before it touches the container: starting a
-// berth process takes milliseconds, and this way they pass while the
-// container is being created. `berth run` launches one from this package's
+// A launched supervisor starts its Go runtime, then waits for one byte on a
+// pipe before it touches anything under the root: starting a berth process
+// takes milliseconds, and this way they pass while the container is being
+// created. `berth run` launches one from this package's
 // init, as soon as the process starts and before its command line is parsed
 // (the package depends on the standard library alone, so its init comes
 // early). A supervisor never told to go (Abort, or its launcher gone) exits
