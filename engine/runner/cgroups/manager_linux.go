@@ -41,20 +41,13 @@ var _ Manager = (*manager)(nil)
 // "/berth/<id>" (an OCI config's linux.cgroupsPath), in every hierarchy of
 // the host, and applies r. On failure nothing is left behind.
 func New(path string, r *specs.LinuxResources) (Manager, error) {
-	if err := checkPath(path); err != nil {
-		return nil, err
-	}
 	res, err := toResources(r, IsV2())
 	if err != nil {
 		return nil, fmt.Errorf("creating cgroup %s: %w", path, err)
 	}
-	m, err := newManager(path, res)
+	m, err := create(path, res)
 	if err != nil {
-		return nil, fmt.Errorf("creating cgroup %s: %w", path, err)
-	}
-	if err := m.lib.Apply(-1); err != nil {
-		_ = m.lib.Destroy()
-		return nil, fmt.Errorf("creating cgroup %s: %w", path, err)
+		return nil, err
 	}
 	if err := m.lib.Set(res); err != nil {
 		_ = m.lib.Destroy()
@@ -67,11 +60,21 @@ func New(path string, r *specs.LinuxResources) (Manager, error) {
 // gives them. It lets a caller make the cgroup while it still works out
 // what the limits are.
 func Make(path string) (Manager, error) {
+	// With the devices hierarchy too: the limits may hold device rules.
+	m, err := create(path, &lib.Resources{})
+	if err != nil {
+		return nil, err // not a nil *manager in a Manager
+	}
+	return m, nil
+}
+
+// create makes the cgroup's directories for a manager of res; on failure
+// nothing is left behind.
+func create(path string, res *lib.Resources) (*manager, error) {
 	if err := checkPath(path); err != nil {
 		return nil, err
 	}
-	// With the devices hierarchy too: the limits may hold device rules.
-	m, err := newManager(path, &lib.Resources{})
+	m, err := newManager(path, res)
 	if err != nil {
 		return nil, fmt.Errorf("creating cgroup %s: %w", path, err)
 	}
