@@ -129,34 +129,31 @@ func interpolate(v any, lookup template.Mapping) error {
 	switch x := v.(type) {
 	case map[string]any:
 		for k, e := range x {
-			if s, ok := e.(string); ok {
-				r, err := template.Substitute(s, lookup)
-				if err != nil {
-					return err
-				}
-				x[k] = r
-				continue
-			}
-			if err := interpolate(e, lookup); err != nil {
+			r, err := interpolated(e, lookup)
+			if err != nil {
 				return err
 			}
+			x[k] = r
 		}
 	case []any:
 		for i, e := range x {
-			if s, ok := e.(string); ok {
-				r, err := template.Substitute(s, lookup)
-				if err != nil {
-					return err
-				}
-				x[i] = r
-				continue
-			}
-			if err := interpolate(e, lookup); err != nil {
+			r, err := interpolated(e, lookup)
+			if err != nil {
 				return err
 			}
+			x[i] = r
 		}
 	}
 	return nil
+}
+
+// interpolated is a string with its variables replaced, or any other value
+// with the strings inside it replaced in place.
+func interpolated(v any, lookup template.Mapping) (any, error) {
+	if s, ok := v.(string); ok {
+		return template.Substitute(s, lookup)
+	}
+	return v, interpolate(v, lookup)
 }
 
 func absIn(dir, p string) string {
