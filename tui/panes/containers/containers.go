@@ -217,21 +217,13 @@ func (p *Pane) key(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, km.Remove):
 		return p.act(common.Remove)
 	case key.Matches(k, km.Rename):
-		if t, ok := p.selected(); ok {
-			return send(common.ActionMsg{Action: common.Rename, Targets: []common.Target{t}})
-		}
+		return p.actOnSelected(common.Rename)
 	case key.Matches(k, km.Shell):
-		if t, ok := p.selected(); ok {
-			return send(common.ActionMsg{Action: common.Shell, Targets: []common.Target{t}})
-		}
+		return p.actOnSelected(common.Shell)
 	case key.Matches(k, km.Attach):
-		if t, ok := p.selected(); ok {
-			return send(common.ActionMsg{Action: common.Attach, Targets: []common.Target{t}})
-		}
+		return p.actOnSelected(common.Attach)
 	case key.Matches(k, km.Commit):
-		if t, ok := p.selected(); ok {
-			return send(common.ActionMsg{Action: common.Commit, Targets: []common.Target{t}})
-		}
+		return p.actOnSelected(common.Commit)
 	case key.Matches(k, km.Browse):
 		if t, ok := p.selected(); ok {
 			if r := p.all[p.index[t.ID]]; !r.Running() {
@@ -317,6 +309,15 @@ func (p *Pane) act(a common.Action) tea.Cmd {
 		return nil
 	}
 	return send(common.ActionMsg{Action: a, Targets: ts})
+}
+
+// actOnSelected asks for a on the container under the cursor alone.
+func (p *Pane) actOnSelected(a common.Action) tea.Cmd {
+	t, ok := p.selected()
+	if !ok {
+		return nil
+	}
+	return send(common.ActionMsg{Action: a, Targets: []common.Target{t}})
 }
 
 // pause pauses running targets and unpauses paused ones, by the state of

@@ -161,21 +161,13 @@ func (p *Pane) key(k tea.KeyPressMsg) tea.Cmd {
 			return send(common.ActionMsg{Action: common.RemoveImage, Targets: ts})
 		}
 	case key.Matches(k, km.Tag):
-		if ts := p.selected(); len(ts) > 0 {
-			return send(common.ActionMsg{Action: common.Tag, Targets: ts})
-		}
+		return p.actOnSelected(common.Tag)
 	case key.Matches(k, km.Run):
-		if ts := p.selected(); len(ts) > 0 {
-			return send(common.ActionMsg{Action: common.Run, Targets: ts})
-		}
+		return p.actOnSelected(common.Run)
 	case key.Matches(k, km.Push):
-		if ts := p.selected(); len(ts) > 0 {
-			return send(common.ActionMsg{Action: common.Push, Targets: ts})
-		}
+		return p.actOnSelected(common.Push)
 	case key.Matches(k, km.Save):
-		if ts := p.selected(); len(ts) > 0 {
-			return send(common.ActionMsg{Action: common.Save, Targets: ts})
-		}
+		return p.actOnSelected(common.Save)
 	case key.Matches(k, km.Pull):
 		return send(common.ActionMsg{Action: common.Pull, Targets: []common.Target{{}}})
 	case key.Matches(k, km.Enter):
@@ -187,6 +179,15 @@ func (p *Pane) key(k tea.KeyPressMsg) tea.Cmd {
 }
 
 func send(msg tea.Msg) tea.Cmd { return func() tea.Msg { return msg } }
+
+// actOnSelected asks for a on the image under the cursor.
+func (p *Pane) actOnSelected(a common.Action) tea.Cmd {
+	ts := p.selected()
+	if len(ts) == 0 {
+		return nil
+	}
+	return send(common.ActionMsg{Action: a, Targets: ts})
+}
 
 func name(r data.ImageRow) string {
 	if len(r.Tags) == 0 {
