@@ -94,6 +94,5 @@ func addSupervise(root *cobra.Command, opts *Options) {
 	}
 	cmd.Flags().IntVar(&readyFd, "ready-fd", 0, "descriptor to report the first start on")
 	cmd.Flags().IntVar(&goFd, "go-fd", 0, "descriptor to wait on for a byte before starting")
-	cmd.Flags().BoolVar(&waitAttach, "wait-attach", false, "wait for a client to attach before the first start (without --go-fd)")
 	root.AddCommand(cmd)
 }
