@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 
 	"github.com/berth-dev/berth/engine/container"
 )
@@ -16,7 +17,7 @@ import (
 // cpuPeriod is the CFS period `--cpus` is turned into a quota over, as docker does.
 const cpuPeriod = 100000
 
-// allCaps is every capability, for --privileged.
+// allCaps is every capability, in the order of their numbers.
 var allCaps = []string{"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
 	"CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST",
 	"CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT",
@@ -148,7 +149,7 @@ func applySecurity(s *specs.Spec, c container.Config) error {
 	}
 	caps := p.Capabilities.Bounding
 	if c.Privileged {
-		caps = allCaps
+		caps = heldCaps()
 		s.Linux.Seccomp = nil
 		s.Linux.MaskedPaths, s.Linux.ReadonlyPaths = nil, nil
 		s.Linux.Resources.Devices = []specs.LinuxDeviceCgroup{{Allow: true, Access: "rwm"}}
@@ -179,6 +180,20 @@ func applySecurity(s *specs.Spec, c container.Config) error {
 		}
 	}
 	return nil
+}
+
+// heldCaps is what --privileged gives: every capability that berth itself
+// holds in its bounding set. A container cannot be given one its runtime
+// lacks (a host may withhold some, CAP_SYS_RESOURCE in some sandboxes), and
+// asking for it would fail the container's start.
+func heldCaps() []string {
+	var held []string
+	for i, c := range allCaps {
+		if ok, err := unix.PrctlRetInt(unix.PR_CAPBSET_READ, uintptr(i), 0, 0, 0); err != nil || ok == 1 {
+			held = append(held, c)
+		}
+	}
+	return held
 }
 
 // adjustCaps applies --cap-add and --cap-drop (names with or without CAP_,
