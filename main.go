@@ -8,7 +8,6 @@ import (
 	"runtime/pprof"
 
 	"github.com/berth-dev/berth/engine/cli"
-	"github.com/berth-dev/berth/engine/runner"
 )
 
 // berth links statically: name lookups stay in Go even in a build without
@@ -16,9 +15,6 @@ import (
 func init() { net.DefaultResolver.PreferGo = true }
 
 func main() {
-	// A container's init is this binary re-executed: it must not go
-	// through the command line, and never returns.
-	runner.MaybeInit()
 	stop := cpuProfile(os.Getenv("BERTH_CPUPROFILE"))
 	os.Unsetenv("BERTH_CPUPROFILE") // for this process, not the supervisors it starts
 	code := cli.Main(os.Args[1:])

@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/berth-dev/berth/engine"
-	"github.com/berth-dev/berth/engine/runner"
 	"github.com/berth-dev/berth/layers/layertest"
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -20,7 +19,6 @@ import (
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"berth": func() {
-			runner.MaybeInit()
 			os.Exit(Main(os.Args[1:]))
 		},
 	})

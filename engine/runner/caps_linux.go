@@ -1,7 +1,6 @@
 package runner
 
 import (
-	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -68,43 +67,4 @@ func hasCap(c int) bool {
 // capsets are the five capability sets of a process, as bit sets.
 type capsets struct {
 	bounding, effective, permitted, inheritable, ambient uint64
-}
-
-// dropBounding shrinks the calling thread's bounding set to c.bounding; it
-// needs CAP_SETPCAP, so it comes before anything else drops it.
-func (c capsets) dropBounding() error {
-	last := lastCap()
-	for i := 0; i <= last; i++ {
-		if c.bounding&(1<<uint(i)) == 0 {
-			if err := unix.Prctl(unix.PR_CAPBSET_DROP, uintptr(i), 0, 0, 0); err != nil && err != unix.EINVAL {
-				return fmt.Errorf("dropping capability %d from the bounding set: %w", i, err)
-			}
-		}
-	}
-	return nil
-}
-
-// apply sets the calling thread's effective, permitted and inheritable sets
-// with capset(2), then its ambient ones.
-func (c capsets) apply() error {
-	last := lastCap()
-	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
-	data := [2]unix.CapUserData{
-		{Effective: uint32(c.effective), Permitted: uint32(c.permitted), Inheritable: uint32(c.inheritable)},
-		{Effective: uint32(c.effective >> 32), Permitted: uint32(c.permitted >> 32), Inheritable: uint32(c.inheritable >> 32)},
-	}
-	if err := unix.Capset(&hdr, &data[0]); err != nil {
-		return fmt.Errorf("setting capabilities: %w", err)
-	}
-	if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0); err != nil && err != unix.EINVAL {
-		return fmt.Errorf("clearing ambient capabilities: %w", err)
-	}
-	for i := 0; i <= last; i++ {
-		if c.ambient&(1<<uint(i)) != 0 {
-			if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_RAISE, uintptr(i), 0, 0); err != nil {
-				return fmt.Errorf("raising ambient capability %d: %w", i, err)
-			}
-		}
-	}
-	return nil
 }

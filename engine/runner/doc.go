@@ -5,8 +5,11 @@
 // # The init protocol
 //
 // Create re-executes the berth binary as `berth runtime init` with new
-// namespaces (clone flags), puts it in the container's cgroup, and sends it
-// the config on a pipe. The init, now pid 1 of its own PID namespace, builds
+// namespaces (clone flags), born in the container's cgroup, and sends it its
+// program on a pipe: the config compiled into the system calls to make
+// (compileInit). The init never starts the Go runtime; package nsenter's C
+// constructor carries the program out. The init, pid 1 of its own PID
+// namespace, builds
 // the container's root filesystem (mounts, devices, pivot_root, masked and
 // read-only paths), opens its terminal, checks that the command exists,
 // and reports "ready" on a sync socket (SOCK_SEQPACKET, one JSON message per
@@ -19,6 +22,6 @@
 // (126 or 127).
 //
 // Exec joins a running container through package nsenter, which enters its
-// namespaces before the Go runtime starts, and then follows the same steps
-// as the init's final ones.
+// namespaces, and then runs a program of the same steps as the init's final
+// ones.
 package runner

@@ -164,7 +164,7 @@ func (x *Container) startExec(self string, env []string, pidfd *os.File, cfg ini
 		parent.Close()
 		return fmt.Errorf("exec: moving the process into cgroup %s: %w", x.rec.CgroupPath, err)
 	}
-	if err := writeConfig(cfgW, cfg); err != nil {
+	if err := writeProgram(cfgW, cfg); err != nil {
 		killAndReap(m.Pid)
 		parent.Close()
 		return err

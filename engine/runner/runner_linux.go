@@ -2,7 +2,6 @@ package runner
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -252,21 +251,7 @@ func (c *Container) startInit(self string, args []string, flags uintptr, env []s
 			return fmt.Errorf("moving the init into cgroup %s: %w", c.rec.CgroupPath, err)
 		}
 	}
-	return writeConfig(cfgW, cfg)
-}
-
-// writeConfig sends an init its config and closes the pipe. The seccomp
-// profile goes compiled: the init, starting meanwhile, only applies it.
-func writeConfig(w *os.File, cfg initConfig) error {
-	cfg, err := cfg.withCompiledSeccomp()
-	if err != nil {
-		w.Close()
-		return err
-	}
-	if err := json.NewEncoder(w).Encode(cfg); err != nil {
-		return fmt.Errorf("sending the config to the init: %w", err)
-	}
-	return w.Close()
+	return writeProgram(cfgW, cfg)
 }
 
 // initFailed explains an init that went away without a word.

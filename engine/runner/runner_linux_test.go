@@ -20,12 +20,6 @@ import (
 	"github.com/berth-dev/berth/layers/layertest"
 )
 
-// The test binary is re-executed as the containers' init.
-func TestMain(m *testing.M) {
-	runner.MaybeInit()
-	os.Exit(m.Run())
-}
-
 // env is one test's runner, rootfs and cgroup parent.
 type env struct {
 	t      *testing.T

@@ -96,3 +96,8 @@ var defaultDevices = []device{
 	{"/dev/null", 1, 3, 0o666}, {"/dev/zero", 1, 5, 0o666}, {"/dev/full", 1, 7, 0o666},
 	{"/dev/random", 1, 8, 0o666}, {"/dev/urandom", 1, 9, 0o666}, {"/dev/tty", 5, 0, 0o666},
 }
+
+// InitAnnotation, set to "true" in a config, makes the container's init
+// stay on as its pid 1 (what `docker run --init` asks for) instead of
+// becoming the workload: see shim in nsenter/init.c.
+const InitAnnotation = "org.berth.init"

@@ -35,19 +35,6 @@ func syncPair() (parent, child *os.File, err error) {
 	return os.NewFile(uintptr(fds[0]), "sync"), os.NewFile(uintptr(fds[1]), "sync"), nil
 }
 
-// send writes m, with fd attached when fd >= 0.
-func send(f *os.File, m message, fd int) error {
-	b, err := json.Marshal(m)
-	if err != nil {
-		return err
-	}
-	var oob []byte
-	if fd >= 0 {
-		oob = unix.UnixRights(fd)
-	}
-	return unix.Sendmsg(int(f.Fd()), b, oob, nil, 0)
-}
-
 // recv reads one message and the fd that came with it, or -1. It returns
 // io.EOF when the peer closed its end, by exec or by exit.
 func recv(f *os.File) (message, int, error) {

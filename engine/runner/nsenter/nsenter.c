@@ -10,8 +10,14 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include "initprog.h"
+
+// The descriptors an init finds open: the sync socket and its program.
+enum { SYNC_FD = 3, PROGRAM_FD = 4 };
 
 // fail reports why joining failed on the sync socket, as the Go side's
 // error message, and exits. The message format is the init protocol's.
@@ -24,15 +30,34 @@ static void fail(int syncfd, const char *what, int err)
 	_exit(125);
 }
 
-__attribute__((constructor)) static void berth_nsenter(void)
+// container_init is `berth runtime init`: a container's init, which never starts the
+// Go runtime.
+static void container_init(void)
 {
-	const char *env = getenv("_BERTH_NSENTER");
+	struct stat st;
+
+	if (fstat(SYNC_FD, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+		fputs("berth runtime init: not started by berth (it sets up a container's process)\n", stderr);
+		_exit(125);
+	}
+	// Nothing in the container may open /proc/<pid>/exe of this process,
+	// which is still berth's binary (CVE-2019-5736).
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	berth_init(SYNC_FD, PROGRAM_FD);
+}
+
+__attribute__((constructor)) static void berth_nsenter(int argc, char **argv)
+{
+	const char *env;
 	int pidfd, syncfd;
 	unsigned long flags;
 	char buf[64];
 	pid_t child;
 	int n;
 
+	if (argc >= 3 && strcmp(argv[1], "runtime") == 0 && strcmp(argv[2], "init") == 0)
+		container_init();
+	env = getenv("_BERTH_NSENTER");
 	if (env == NULL)
 		return;
 	if (sscanf(env, "%d:%d:%lu", &pidfd, &syncfd, &flags) != 3)
@@ -66,5 +91,6 @@ __attribute__((constructor)) static void berth_nsenter(void)
 		}
 		_exit(0);
 	}
-	// The child goes on to start the Go runtime, already inside.
+	// The child goes on, already inside, to set up the process and exec it.
+	berth_init(syncfd, PROGRAM_FD);
 }
