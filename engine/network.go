@@ -106,10 +106,22 @@ func joined(rec *container.Record) ([]container.NetworkRef, error) {
 	return refs, nil
 }
 
-// Attach implements supervisor.Networker: the container joins each of its
-// networks; published ports go to its address on the first.
-func (n *Networker) Attach(ctx context.Context, rec *container.Record, pid int) (eps []container.Endpoint, err error) {
-	nsPath := "/proc/" + strconv.Itoa(pid) + "/ns/net"
+// Namespace implements supervisor.Networker: every container but one on
+// the host's network gets a namespace of its own.
+func (n *Networker) Namespace(rec *container.Record) (*os.File, error) {
+	if rec.Config.NetworkMode == "host" {
+		return nil, nil
+	}
+	if _, err := networkName(rec.Config.NetworkMode); err != nil {
+		return nil, err
+	}
+	return netsetup.NewNamespace()
+}
+
+// Attach implements supervisor.Networker: the namespace at nsPath joins
+// each of the container's networks; published ports go to its address on
+// the first.
+func (n *Networker) Attach(ctx context.Context, rec *container.Record, nsPath string) (eps []container.Endpoint, err error) {
 	refs, err := joined(rec)
 	if err != nil {
 		return nil, err

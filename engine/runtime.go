@@ -65,7 +65,7 @@ func NewRuntime(root string) *Runtime {
 
 // Create makes the container; a leftover from a run that ended without
 // cleaning up (a supervisor killed) is removed first.
-func (r *Runtime) Create(ctx context.Context, id string, spec *specs.Spec, stdio supervisor.Stdio, cloned func(pid int)) (supervisor.Process, error) {
+func (r *Runtime) Create(ctx context.Context, id string, spec *specs.Spec, stdio supervisor.Stdio) (supervisor.Process, error) {
 	pre := r.precreated(id)
 	if old, err := r.Runner.Load(id); err == nil {
 		// The leftover's cgroup may be at the same path.
@@ -78,7 +78,6 @@ func (r *Runtime) Create(ctx context.Context, id string, spec *specs.Spec, stdio
 	c, err := r.Runner.Create(ctx, id, spec, runner.CreateOptions{
 		Stdio:  runner.Stdio{Stdin: stdio.Stdin, Stdout: stdio.Stdout, Stderr: stdio.Stderr},
 		Cgroup: pre,
-		Cloned: cloned,
 	})
 	if err != nil {
 		return nil, err

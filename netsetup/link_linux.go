@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"os"
+	"runtime"
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
@@ -209,4 +211,42 @@ func LoopbackUp(path string) error {
 		return err
 	}
 	return h.LinkSetUp(lo)
+}
+
+// NewNamespace makes a network namespace and returns it open; it lives as
+// long as the file or a process in it. A container's is made, and wired to
+// its networks, while the container is still being set up, and its init
+// joins it: the network is then ready before the init is.
+func NewNamespace() (*os.File, error) {
+	type result struct {
+		f   *os.File
+		err error
+	}
+	made := make(chan result, 1)
+	go func() {
+		// A thread enters the new namespace and goes back: the
+		// goroutine may run on the main thread, which must stay in
+		// berth's own. If it cannot go back it stays locked, and ends
+		// with the goroutine.
+		runtime.LockOSThread()
+		own, err := os.Open("/proc/thread-self/ns/net")
+		if err != nil {
+			runtime.UnlockOSThread()
+			made <- result{nil, err}
+			return
+		}
+		defer own.Close()
+		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
+			runtime.UnlockOSThread()
+			made <- result{nil, fmt.Errorf("making a network namespace: %w", err)}
+			return
+		}
+		f, err := os.Open("/proc/thread-self/ns/net")
+		if unix.Setns(int(own.Fd()), unix.CLONE_NEWNET) == nil {
+			runtime.UnlockOSThread()
+		}
+		made <- result{f, err}
+	}()
+	r := <-made
+	return r.f, r.err
 }

@@ -115,10 +115,14 @@ func (c *Container) Exec(ctx context.Context, self string, p *specs.Process, std
 	}
 }
 
-// startExec starts the berth binary through nsenter, learns the pid of the
-// process that went into the container, puts it in the cgroup and sends it
-// its config.
+// startExec compiles the process's program, starts the berth binary
+// through nsenter, learns the pid of the process that went into the
+// container, puts it in the cgroup and sends it the program.
 func (x *Container) startExec(self string, env []string, pidfd *os.File, cfg initConfig, stdio Stdio, terminal bool) error {
+	prog, err := compileInit(cfg)
+	if err != nil {
+		return err
+	}
 	parent, child, err := syncPair()
 	if err != nil {
 		return err
@@ -164,7 +168,7 @@ func (x *Container) startExec(self string, env []string, pidfd *os.File, cfg ini
 		parent.Close()
 		return fmt.Errorf("exec: moving the process into cgroup %s: %w", x.rec.CgroupPath, err)
 	}
-	if err := writeProgram(cfgW, cfg); err != nil {
+	if err := sendProgram(cfgW, prog); err != nil {
 		killAndReap(m.Pid)
 		parent.Close()
 		return err

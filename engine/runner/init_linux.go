@@ -19,15 +19,10 @@ type initConfig struct {
 	Process *specs.Process
 }
 
-// writeProgram compiles an init's program and sends it on w, which it
-// closes: the init, starting meanwhile, reads it on its descriptor 4 (its
-// sync socket is 3) and carries it out.
-func writeProgram(w *os.File, cfg initConfig) error {
+// sendProgram sends an init its program on w, which it closes: the init
+// reads it on its descriptor 4 (its sync socket is 3) and carries it out.
+func sendProgram(w *os.File, prog []byte) error {
 	defer w.Close()
-	prog, err := compileInit(cfg)
-	if err != nil {
-		return err
-	}
 	if _, err := w.Write(prog); err != nil {
 		return fmt.Errorf("sending the init its program: %w", err)
 	}

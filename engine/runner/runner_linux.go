@@ -75,11 +75,6 @@ type CreateOptions struct {
 	// config's linux.cgroupsPath: Create gives it the config's resources
 	// instead of making one. One at another path is destroyed.
 	Cgroup cgroups.Manager
-	// Cloned, when set, is called with the init's pid as soon as the init
-	// exists in its namespaces and cgroup, before it sets up its root
-	// filesystem: work that needs only the namespaces (the network) can go
-	// on alongside. The init is destroyed if Create fails after it.
-	Cloned func(pid int)
 }
 
 func (r *Runner) self() string {
@@ -126,6 +121,18 @@ func (r *Runner) Create(ctx context.Context, id string, spec *specs.Spec, o Crea
 			c.destroy()
 		}
 	}()
+	fifo := filepath.Join(dir, fifoFile)
+	// The init's program is compiled while the cgroup and the state are
+	// made: the init then reads it as soon as it starts.
+	type compiled struct {
+		prog []byte
+		err  error
+	}
+	progc := make(chan compiled, 1)
+	go func() {
+		prog, err := compileInit(initConfig{Spec: spec, Rootfs: rootfs, Fifo: fifo})
+		progc <- compiled{prog, err}
+	}()
 	cgPath := spec.Linux.CgroupsPath
 	if cgPath == "" {
 		cgPath = "/berth/" + id
@@ -150,7 +157,6 @@ func (r *Runner) Create(ctx context.Context, id string, spec *specs.Spec, o Crea
 		}
 		cgMade <- err
 	}()
-	fifo := filepath.Join(dir, fifoFile)
 	err = writeJSON(filepath.Join(dir, configFile), spec)
 	if err == nil {
 		if err = unix.Mkfifo(fifo, 0o600); err != nil {
@@ -163,18 +169,18 @@ func (r *Runner) Create(ctx context.Context, id string, spec *specs.Spec, o Crea
 	if err != nil {
 		return c, err
 	}
+	pc := <-progc
+	if pc.err != nil {
+		return c, pc.err
+	}
 	bundle := o.Bundle
 	if bundle == "" {
 		bundle = filepath.Dir(rootfs)
 	}
 	c.rec = record{State: State{OCIVersion: spec.Version, ID: id, Status: StatusCreating, Bundle: bundle, Rootfs: rootfs,
 		Created: time.Now().UTC(), Owner: "", Annotations: spec.Annotations}, CgroupPath: cgPath}
-	cfg := initConfig{Spec: spec, Rootfs: rootfs, Fifo: fifo}
-	if err := c.startInit(r.self(), []string{"init"}, flags&^unix.CLONE_NEWCGROUP, nil, cfg, o.Stdio, spec.Process.Terminal); err != nil {
+	if err := c.startInit(r.self(), flags&^unix.CLONE_NEWCGROUP, pc.prog, o.Stdio, spec.Process.Terminal); err != nil {
 		return c, err
-	}
-	if o.Cloned != nil {
-		o.Cloned(c.rec.Pid)
 	}
 	for {
 		m, fd, err := recv(c.sync)
@@ -200,9 +206,9 @@ func (r *Runner) Create(ctx context.Context, id string, spec *specs.Spec, o Crea
 	return c, ctx.Err()
 }
 
-// startInit starts the berth binary as an init with the given arguments,
-// clone flags and environment, sends it cfg, and fills c's process fields.
-func (c *Container) startInit(self string, args []string, flags uintptr, env []string, cfg initConfig, stdio Stdio, terminal bool) error {
+// startInit starts the berth binary as an init with the given clone flags,
+// fills c's process fields and sends it its program.
+func (c *Container) startInit(self string, flags uintptr, prog []byte, stdio Stdio, terminal bool) error {
 	parent, child, err := syncPair()
 	if err != nil {
 		return err
@@ -219,9 +225,9 @@ func (c *Container) startInit(self string, args []string, flags uintptr, env []s
 		return err
 	}
 	newCmd := func() *exec.Cmd {
-		cmd := exec.Command(self, append([]string{"runtime"}, args...)...)
+		cmd := exec.Command(self, "runtime", "init")
 		cmd.Args[0] = "berth"
-		cmd.Env = append([]string{}, env...)
+		cmd.Env = []string{}
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = c.stdio.files[0], c.stdio.files[1], c.stdio.files[2]
 		cmd.ExtraFiles = []*os.File{child, cfgR}
 		cmd.SysProcAttr = &unix.SysProcAttr{Cloneflags: flags}
@@ -251,7 +257,7 @@ func (c *Container) startInit(self string, args []string, flags uintptr, env []s
 			return fmt.Errorf("moving the init into cgroup %s: %w", c.rec.CgroupPath, err)
 		}
 	}
-	return writeProgram(cfgW, cfg)
+	return sendProgram(cfgW, prog)
 }
 
 // initFailed explains an init that went away without a word.

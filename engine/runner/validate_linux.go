@@ -174,10 +174,28 @@ func sysctlAllowed(k string, s *specs.Spec) bool {
 	case k == "kernel.hostname" || k == "kernel.domainname":
 		return hasNamespace(s, specs.UTSNamespace)
 	case strings.HasPrefix(k, "net."):
-		return hasNamespace(s, specs.NetworkNamespace)
+		return notHosts(s, specs.NetworkNamespace)
 	case strings.HasPrefix(k, "fs.mqueue.") || strings.HasPrefix(k, "kernel.msg") ||
 		strings.HasPrefix(k, "kernel.sem") || strings.HasPrefix(k, "kernel.shm"):
-		return hasNamespace(s, specs.IPCNamespace)
+		return notHosts(s, specs.IPCNamespace)
+	}
+	return false
+}
+
+// notHosts reports whether the container gets a namespace of type t that
+// is not berth's own: a new one, or one it joins by path (berth makes a
+// container's network namespace beforehand) that is another.
+func notHosts(s *specs.Spec, t specs.LinuxNamespaceType) bool {
+	for _, n := range s.Linux.Namespaces {
+		if n.Type != t {
+			continue
+		}
+		if n.Path == "" {
+			return true
+		}
+		var joined, own unix.Stat_t
+		return unix.Stat(n.Path, &joined) == nil && unix.Stat("/proc/self/ns/"+nsFiles[t], &own) == nil &&
+			(joined.Ino != own.Ino || joined.Dev != own.Dev)
 	}
 	return false
 }

@@ -9,14 +9,11 @@ import (
 )
 
 // Runtime is what a supervisor needs of the OCI runtime (engine/runner): make a
-// container from a config without starting its process, so that its network
-// can be set up in its namespace first.
+// container from a config without starting its process.
 type Runtime interface {
 	// Create sets up the container's namespaces, rootfs and cgroup from spec
 	// and stops just before it execs the process; stdio is wired as given.
-	// cloned, when not nil, is called with the process's pid as soon as it
-	// exists in its namespaces, before its root filesystem is ready.
-	Create(ctx context.Context, id string, spec *specs.Spec, stdio Stdio, cloned func(pid int)) (Process, error)
+	Create(ctx context.Context, id string, spec *specs.Spec, stdio Stdio) (Process, error)
 }
 
 // Stdio is what the container's process gets as its standard streams: pipes

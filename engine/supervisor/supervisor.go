@@ -30,7 +30,11 @@ type Preparer interface {
 // Networker connects a created container to its networks before its process
 // starts, and disconnects it after the process ended.
 type Networker interface {
-	Attach(ctx context.Context, rec *container.Record, pid int) ([]container.Endpoint, error)
+	// Namespace makes the network namespace the container's process
+	// joins, or returns nil when it shares the host's.
+	Namespace(rec *container.Record) (*os.File, error)
+	// Attach connects the namespace at nsPath to the container's networks.
+	Attach(ctx context.Context, rec *container.Record, nsPath string) ([]container.Endpoint, error)
 	Detach(ctx context.Context, rec *container.Record) error
 }
 
@@ -169,11 +173,37 @@ func (s *Supervisor) runOnce(ctx context.Context, rec *container.Record, lw *log
 	// one another.
 	var release releases
 	defer release.run()
+	// The container's network namespace is made first and wired to its
+	// networks while the rest is prepared; its init joins it, ready.
+	var net *attaching
+	var nsPath string
+	if s.Network != nil {
+		ns, err := s.Network.Namespace(rec)
+		if err != nil {
+			return Exit{}, err
+		}
+		if ns != nil {
+			release.add(func() { ns.Close() })
+			nsPath = fmt.Sprintf("/proc/%d/fd/%d", os.Getpid(), ns.Fd())
+			net = s.attach(ctx, rec, nsPath)
+		}
+	}
+	detach := func() {
+		if net != nil {
+			if _, err := net.wait(); err == nil {
+				s.Network.Detach(context.WithoutCancel(ctx), rec)
+			}
+		}
+	}
 	spec, cleanup, err := s.Prepare.Prepare(ctx, rec)
 	if err != nil {
+		detach()
 		return Exit{}, err
 	}
 	release.add(cleanup)
+	if nsPath != "" {
+		joinNetwork(spec, nsPath)
+	}
 
 	stdout, stderr := lw.Stream("stdout"), lw.Stream("stderr")
 	closeLogs := func() { stdout.Close(); stderr.Close() }
@@ -185,21 +215,10 @@ func (s *Supervisor) runOnce(ctx context.Context, rec *container.Record, lw *log
 	if rec.Config.OpenStdin {
 		stdio.Stdin = srv.Stdin()
 	}
-	// The network goes in while the init sets up its root filesystem: it
-	// needs only the init's namespaces.
-	var net *attaching
-	cloned := func(pid int) {}
-	if s.Network != nil {
-		cloned = func(pid int) { net = s.attach(ctx, rec, pid) }
-	}
-	proc, err := s.Runtime.Create(ctx, rec.ID, spec, stdio, cloned)
+	proc, err := s.Runtime.Create(ctx, rec.ID, spec, stdio)
 	if err != nil {
 		closeLogs()
-		if net != nil {
-			if _, nerr := net.wait(); nerr == nil {
-				s.Network.Detach(context.WithoutCancel(ctx), rec)
-			}
-		}
+		detach()
 		return Exit{}, err
 	}
 	release.add(func() { proc.Delete(); closeLogs() })
@@ -212,10 +231,7 @@ func (s *Supervisor) runOnce(ctx context.Context, rec *container.Record, lw *log
 			unix.IoctlSetWinsize(int(con.Fd()), unix.TIOCSWINSZ, &unix.Winsize{Col: w, Row: h})
 		}
 	}
-	if s.Network != nil {
-		if net == nil { // a runtime that has no process before Start
-			net = s.attach(ctx, rec, proc.Pid())
-		}
+	if net != nil {
 		eps, err := net.wait()
 		if err != nil {
 			return Exit{}, err
@@ -301,10 +317,10 @@ type attaching struct {
 
 // attach connects the container whose init is pid to its networks, in the
 // background.
-func (s *Supervisor) attach(ctx context.Context, rec *container.Record, pid int) *attaching {
+func (s *Supervisor) attach(ctx context.Context, rec *container.Record, nsPath string) *attaching {
 	a := &attaching{done: make(chan struct{})}
 	go func() {
-		a.eps, a.err = s.Network.Attach(ctx, rec, pid)
+		a.eps, a.err = s.Network.Attach(ctx, rec, nsPath)
 		close(a.done)
 	}()
 	return a
@@ -416,3 +432,15 @@ func Alive(dir string) bool {
 }
 
 func dirPath(dir, name string) string { return dir + "/" + name }
+
+// joinNetwork makes spec's process join the network namespace at path
+// instead of getting a new one.
+func joinNetwork(spec *specs.Spec, path string) {
+	for i, n := range spec.Linux.Namespaces {
+		if n.Type == specs.NetworkNamespace {
+			spec.Linux.Namespaces[i].Path = path
+			return
+		}
+	}
+	spec.Linux.Namespaces = append(spec.Linux.Namespaces, specs.LinuxNamespace{Type: specs.NetworkNamespace, Path: path})
+}

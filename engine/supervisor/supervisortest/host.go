@@ -29,7 +29,7 @@ type hostProc struct {
 
 // Create prepares the process; Start runs it. Having no process before
 // Start, it never calls cloned.
-func (HostRuntime) Create(ctx context.Context, id string, spec *specs.Spec, stdio supervisor.Stdio, cloned func(pid int)) (supervisor.Process, error) {
+func (HostRuntime) Create(ctx context.Context, id string, spec *specs.Spec, stdio supervisor.Stdio) (supervisor.Process, error) {
 	cmd := exec.Command(spec.Process.Args[0], spec.Process.Args[1:]...)
 	cmd.Stdout, cmd.Stderr = stdio.Stdout, stdio.Stderr
 	if stdio.Stdin != nil {
