@@ -27,6 +27,9 @@ type Snapshots interface {
 	Create(ctx context.Context, key string, img v1.Image) error
 	// Remove deletes it, with everything the container wrote.
 	Remove(ctx context.Context, key string) error
+	// Discard removes it as Remove does and returns purge, which deletes
+	// the files.
+	Discard(ctx context.Context, key string) (purge func() error, err error)
 	// Mount mounts the container's snapshot at target.
 	Mount(ctx context.Context, key, target string) error
 	// Diff writes the container's changes as a layer tar.

@@ -331,15 +331,18 @@ func (e *Engine) removeStopped(ctx context.Context, rec *container.Record, remov
 	if err := unmountUnder(e.Containers.Dir(rec.ID)); err != nil {
 		return nil, fmt.Errorf("removing container %s: %w", rec.Name, err)
 	}
+	purgeSnapshot := func() error { return nil }
 	if e.Snapshots != nil {
-		if err := e.Snapshots.Remove(ctx, rec.ID); err != nil {
+		if purgeSnapshot, err = e.Snapshots.Discard(ctx, rec.ID); err != nil {
 			return nil, fmt.Errorf("removing container %s: %w", rec.Name, err)
 		}
 	}
-	purge, err = e.Containers.Discard(rec.ID)
+	purgeRecord, err := e.Containers.Discard(rec.ID)
 	if err != nil {
+		purgeSnapshot()
 		return nil, err
 	}
+	purge = func() error { return errors.Join(purgeSnapshot(), purgeRecord()) }
 	if removeVolumes {
 		for _, m := range rec.Config.Mounts {
 			if m.Type == "volume" && hasOption(m.Options, "anonymous") {

@@ -57,6 +57,16 @@ func (s *SnapshotStore) Remove(ctx context.Context, key string) error {
 	return err
 }
 
+// Discard removes the container's snapshot and returns purge, which
+// deletes its files; one already gone is no error.
+func (s *SnapshotStore) Discard(ctx context.Context, key string) (purge func() error, err error) {
+	purge, err = s.SN.Discard(ctx, key)
+	if errors.Is(err, snapshot.ErrNotFound) {
+		return func() error { return nil }, nil
+	}
+	return purge, err
+}
+
 // Mount mounts the container's snapshot at target.
 func (s *SnapshotStore) Mount(ctx context.Context, key, target string) error {
 	mounts, err := s.SN.Mounts(ctx, key)

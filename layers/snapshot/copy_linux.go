@@ -97,7 +97,11 @@ func (c *copier) Stat(ctx context.Context, key string) (Info, error) { return c.
 
 func (c *copier) Walk(ctx context.Context, fn func(Info) error) error { return c.s.walk(ctx, fn) }
 
-func (c *copier) Remove(ctx context.Context, key string) error { return c.s.remove(ctx, key, nil) }
+func (c *copier) Remove(ctx context.Context, key string) error { return c.s.remove(ctx, key) }
+
+func (c *copier) Discard(ctx context.Context, key string) (func() error, error) {
+	return c.s.discard(ctx, key)
+}
 
 // copyTree copies src into the existing directory dst with everything a
 // layer holds (owners, modes, times, links, devices, attributes), by writing

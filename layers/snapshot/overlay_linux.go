@@ -101,6 +101,10 @@ func (o *overlay) Stat(ctx context.Context, key string) (Info, error) { return o
 
 func (o *overlay) Walk(ctx context.Context, fn func(Info) error) error { return o.s.walk(ctx, fn) }
 
-func (o *overlay) Remove(ctx context.Context, key string) error { return o.s.remove(ctx, key, nil) }
+func (o *overlay) Remove(ctx context.Context, key string) error { return o.s.remove(ctx, key) }
+
+func (o *overlay) Discard(ctx context.Context, key string) (func() error, error) {
+	return o.s.discard(ctx, key)
+}
 
 func (o *overlay) Usage(ctx context.Context, key string) (int64, error) { return o.s.usage(key) }

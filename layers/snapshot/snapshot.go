@@ -71,6 +71,9 @@ type Snapshotter interface {
 	Walk(ctx context.Context, fn func(Info) error) error
 	// Remove deletes a snapshot; a committed one must have no children.
 	Remove(ctx context.Context, key string) error
+	// Discard removes a snapshot as Remove does, except for its files,
+	// which purge deletes: a caller in a hurry purges after it answered.
+	Discard(ctx context.Context, key string) (purge func() error, err error)
 	// Usage is the bytes a snapshot holds of its own: for overlay an active
 	// snapshot's upper directory, for copy its whole tree.
 	Usage(ctx context.Context, key string) (int64, error)

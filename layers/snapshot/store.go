@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -165,14 +166,28 @@ func (s *store) walk(ctx context.Context, fn func(Info) error) error {
 }
 
 // remove deletes a snapshot that no other snapshot stands on.
-func (s *store) remove(ctx context.Context, key string, before func(dir string) error) error {
-	unlock, err := s.lock()
+func (s *store) remove(ctx context.Context, key string) error {
+	purge, err := s.discard(ctx, key)
 	if err != nil {
 		return err
 	}
+	return purge()
+}
+
+// trashPrefix names a removed snapshot's directory until it is deleted.
+const trashPrefix = ".removing-"
+
+// discard removes a snapshot that no other snapshot stands on from the
+// store at once, and returns purge, which deletes its files. Trash a purge
+// never deleted (its process ended first) is deleted by a later discard.
+func (s *store) discard(ctx context.Context, key string) (purge func() error, err error) {
+	unlock, err := s.lock()
+	if err != nil {
+		return nil, err
+	}
 	defer unlock()
 	if _, err := s.stat(key); err != nil {
-		return err
+		return nil, err
 	}
 	err = s.walk(ctx, func(in Info) error {
 		if in.Parent == key {
@@ -181,23 +196,35 @@ func (s *store) remove(ctx context.Context, key string, before func(dir string) 
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	dir := s.path(key)
-	if before != nil {
-		if err := before(dir); err != nil {
-			return err
+	s.collectTrash()
+	trash, err := os.MkdirTemp(s.dir, trashPrefix)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.Rename(s.path(key), filepath.Join(trash, "x")); err != nil {
+		os.Remove(trash)
+		return nil, err
+	}
+	return func() error { return os.RemoveAll(trash) }, nil
+}
+
+// collectTrash deletes what removals left behind: trash older than a
+// minute, which no purge still works on.
+func (s *store) collectTrash() {
+	ents, err := os.ReadDir(s.dir)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		if !strings.HasPrefix(e.Name(), trashPrefix) {
+			continue
+		}
+		if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > time.Minute {
+			os.RemoveAll(filepath.Join(s.dir, e.Name()))
 		}
 	}
-	trash, err := os.MkdirTemp(s.dir, ".removing-")
-	if err != nil {
-		return err
-	}
-	if err := os.Rename(dir, filepath.Join(trash, "x")); err != nil {
-		os.Remove(trash)
-		return err
-	}
-	return os.RemoveAll(trash)
 }
 
 // chain lists the fs directories of a committed snapshot and its ancestors,

@@ -73,6 +73,7 @@ func Suite(t *testing.T, newSnapshotter func(t *testing.T, dir string) snapshot.
 		"SharedLayersOnce":  sharedLayersOnce,
 		"ConcurrentUnpack":  concurrentUnpack,
 		"RemoveRules":       removeRules,
+		"DiscardThenPurge":  discardThenPurge,
 		"OwnersAndModes":    ownersAndModes,
 		"LyingDiffID":       lyingDiffID,
 		"Collect":           collect,
@@ -261,6 +262,58 @@ func removeRules(t *testing.T, sn snapshot.Snapshotter, root string) {
 	}
 	if err := sn.Remove(ctx, top); !errors.Is(err, snapshot.ErrNotFound) {
 		t.Errorf("removing twice: %v", err)
+	}
+}
+
+// discardThenPurge: a discarded snapshot is gone from the store at once,
+// its files when purged; trash no purge deleted is collected later.
+func discardThenPurge(t *testing.T, sn snapshot.Snapshotter, root string) {
+	ctx := context.Background()
+	top, _ := snapshot.Unpack(ctx, sn, filepath.Join(root, "locks"), []v1.Layer{Layer(t, File{Name: "f", Body: "x"})})
+	for _, key := range []string{"c1", "c2", "c3"} {
+		if _, err := sn.Prepare(ctx, key, top); err != nil {
+			t.Fatal(err)
+		}
+	}
+	trash := func() []string {
+		m, _ := filepath.Glob(filepath.Join(root, "sn", "*", ".removing-*"))
+		n, _ := filepath.Glob(filepath.Join(root, "sn", ".removing-*"))
+		return append(m, n...)
+	}
+	purge, err := sn.Discard(ctx, "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sn.Stat(ctx, "c1"); !errors.Is(err, snapshot.ErrNotFound) {
+		t.Errorf("a discarded snapshot is still there: %v", err)
+	}
+	if _, err := sn.Prepare(ctx, "c1", top); err != nil {
+		t.Errorf("the key of a discarded snapshot cannot be used again: %v", err)
+	}
+	if len(trash()) != 1 {
+		t.Fatalf("trash before the purge: %v", trash())
+	}
+	if err := purge(); err != nil {
+		t.Fatal(err)
+	}
+	if len(trash()) != 0 {
+		t.Fatalf("trash after the purge: %v", trash())
+	}
+	// A purge that never ran: its trash, once old, goes with a later discard.
+	if _, err := sn.Discard(ctx, "c2"); err != nil {
+		t.Fatal(err)
+	}
+	old := trash()
+	if len(old) != 1 {
+		t.Fatalf("trash: %v", old)
+	}
+	long := time.Now().Add(-time.Hour)
+	os.Chtimes(old[0], long, long)
+	if err := sn.Remove(ctx, "c3"); err != nil {
+		t.Fatal(err)
+	}
+	if len(trash()) != 0 {
+		t.Errorf("old trash left: %v", trash())
 	}
 }
 
