@@ -17,6 +17,29 @@ func WriteFile(path string, data []byte, perm os.FileMode) error {
 	})
 }
 
+// Replace is WriteFile without the syncs: readers, and a writer killed at
+// any point, still see the old content or the new, but a power loss may
+// leave the file empty. It is for state that a power loss makes moot.
+func Replace(path string, data []byte, perm os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(perm); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
 // WriteWith is WriteFile for content that write streams: path appears
 // whole, or not at all when write fails.
 func WriteWith(path string, perm os.FileMode, write func(io.Writer) error) error {

@@ -7,12 +7,18 @@ import (
 )
 
 func TestWriteFileReplacesWholeAndLeavesNoTemp(t *testing.T) {
+	for name, write := range map[string]func(string, []byte, os.FileMode) error{"WriteFile": WriteFile, "Replace": Replace} {
+		t.Run(name, func(t *testing.T) { replacesWhole(t, write) })
+	}
+}
+
+func replacesWhole(t *testing.T, write func(string, []byte, os.FileMode) error) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "state.json")
-	if err := WriteFile(p, []byte("old"), 0o600); err != nil {
+	if err := write(p, []byte("old"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteFile(p, []byte("new content"), 0o640); err != nil {
+	if err := write(p, []byte("new content"), 0o640); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(p)
@@ -27,7 +33,7 @@ func TestWriteFileReplacesWholeAndLeavesNoTemp(t *testing.T) {
 	if len(ents) != 1 {
 		t.Fatalf("temporary files left: %v", ents)
 	}
-	if err := WriteFile(filepath.Join(dir, "missing", "x"), nil, 0o600); err == nil {
+	if err := write(filepath.Join(dir, "missing", "x"), nil, 0o600); err == nil {
 		t.Fatal("writing into a missing directory succeeded")
 	}
 }

@@ -114,6 +114,12 @@ func (s *Store) CollectStale() {
 			os.RemoveAll(filepath.Join(s.dir, e.Name()))
 			continue
 		}
+		if fi, err := os.Stat(filepath.Join(s.dir, e.Name(), "container.json")); err == nil && fi.Size() == 0 {
+			// A self-removing container's record a power loss emptied.
+			s.releaseNamesOf(e.Name())
+			os.RemoveAll(filepath.Join(s.dir, e.Name()))
+			continue
+		}
 		rest, ok := strings.CutPrefix(e.Name(), stagePrefix)
 		if !ok {
 			continue
@@ -146,6 +152,14 @@ func (s *Store) claimName(name, id string) error {
 		return fmt.Errorf("claiming container name %q: %w", name, err)
 	}
 	return nil
+}
+
+// releaseNamesOf removes every name link that points at id.
+func (s *Store) releaseNamesOf(id string) {
+	links, _ := os.ReadDir(filepath.Join(s.dir, "names"))
+	for _, l := range links {
+		s.releaseName(l.Name(), id)
+	}
 }
 
 // releaseName removes the name's link if it still points at id.
@@ -333,7 +347,9 @@ const trashPrefix = ".removing-"
 
 func (s *Store) read(id string) (*Record, error) {
 	b, err := os.ReadFile(filepath.Join(s.Dir(id), "container.json"))
-	if errors.Is(err, os.ErrNotExist) {
+	if errors.Is(err, os.ErrNotExist) || err == nil && len(b) == 0 {
+		// Empty: what a power loss left of a self-removing container's
+		// record (see writeIn).
 		return nil, fmt.Errorf("%w: %s", ErrNotFound, id)
 	}
 	if err != nil {
@@ -351,12 +367,20 @@ func (s *Store) write(rec *Record) error {
 	return s.writeIn(s.Dir(rec.ID), rec)
 }
 
+// writeIn writes rec in dir. The record of a container that removes itself
+// when it ends (run --rm) is not synced to disk: a power loss ends the
+// container, which would then be removed anyway, and an empty record it
+// leaves reads as none (CollectStale deletes it).
 func (s *Store) writeIn(dir string, rec *Record) error {
 	b, err := json.MarshalIndent(rec, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encoding container %s: %w", rec.Name, err)
 	}
-	if err := atomicfile.WriteFile(filepath.Join(dir, "container.json"), b, 0o600); err != nil {
+	write := atomicfile.WriteFile
+	if rec.Config.AutoRemove {
+		write = atomicfile.Replace
+	}
+	if err := write(filepath.Join(dir, "container.json"), b, 0o600); err != nil {
 		return fmt.Errorf("saving container %s: %w", rec.Name, err)
 	}
 	return nil

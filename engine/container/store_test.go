@@ -101,6 +101,31 @@ func TestDiscardThenPurge(t *testing.T) {
 	}
 }
 
+// A self-removing container's record is not synced; the empty one a power
+// loss may leave reads as no container, and goes with its name.
+func TestEmptyRecordOfASelfRemovingContainer(t *testing.T) {
+	dir := t.TempDir()
+	s, _ := Open(dir)
+	gone, kept := &Record{Name: "gone", Config: Config{AutoRemove: true}}, &Record{Name: "kept"}
+	must(t, s.Create(gone))
+	must(t, s.Create(kept))
+	if got, err := s.Get("gone"); err != nil || !got.Config.AutoRemove {
+		t.Fatalf("the self-removing container's record: %+v, %v", got, err)
+	}
+	must(t, os.Truncate(filepath.Join(s.Dir(gone.ID), "container.json"), 0))
+	if _, err := s.Get(gone.ID); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("an empty record reads as %v, want ErrNotFound", err)
+	}
+	if recs, err := s.List(); err != nil || len(recs) != 1 || recs[0].ID != kept.ID {
+		t.Fatalf("list with an empty record: %d records, %v", len(recs), err)
+	}
+	s.CollectStale()
+	if _, err := os.Stat(s.Dir(gone.ID)); !os.IsNotExist(err) {
+		t.Fatalf("CollectStale left the emptied container: %v", err)
+	}
+	must(t, s.Create(&Record{Name: "gone"})) // its name is free again
+}
+
 func TestUpdateIsAtomicUnderLock(t *testing.T) {
 	s, _ := Open(t.TempDir())
 	rec := &Record{Name: "counter"}
