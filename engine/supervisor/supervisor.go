@@ -110,36 +110,47 @@ func (s *Supervisor) Run(ctx context.Context, id string, ready func(error)) erro
 	}
 	for {
 		began := time.Now()
-		exit, err := s.runOnce(ctx, rec, lw, srv, first, started)
+		var release releases
+		exit, err := s.runOnce(ctx, rec, lw, srv, first, started, &release)
 		if first {
 			ready(err)
 			first = false
 		}
 		if err != nil {
+			release.run()
 			s.finish(rec, Exit{Code: exitCodeFor(err)}, err)
 			srv.Exit(exitCodeFor(err))
 			return err
 		}
 		rec, err = s.Store.Get(id)
 		if err != nil {
+			release.run()
 			srv.Exit(exit.Code)
 			return err
 		}
 		if !ShouldRestart(rec.Config.Restart, exit.Code, rec.RestartCount, rec.State.StoppedByUser) {
-			purge := func() error { return nil }
 			if rec.Config.AutoRemove && s.Remove != nil {
-				if p, err := s.Remove(ctx, id); err == nil {
-					purge = p
-				} else {
+				// A self-removing container's client hears the exit
+				// code once the container is gone from the store, its
+				// mount and network released; its cgroup, runtime
+				// state and files go after.
+				release.runNow()
+				purge, err := s.Remove(ctx, id)
+				if err != nil {
 					s.finish(rec, exit, nil)
+					purge = func() error { return nil }
 				}
-			} else {
-				s.finish(rec, exit, nil)
+				srv.Exit(exit.Code)
+				release.runLate()
+				purge()
+				return nil
 			}
+			release.run()
+			s.finish(rec, exit, nil)
 			srv.Exit(exit.Code)
-			purge()
 			return nil
 		}
+		release.run()
 		delay = NextDelay(delay, time.Since(began))
 		rec, _ = s.Store.Update(id, func(r *container.Record) error {
 			r.State.Status = container.Restarting
@@ -167,12 +178,8 @@ func (s *Supervisor) Run(ctx context.Context, id string, ready func(error)) erro
 }
 
 // runOnce starts the container's process once and waits for it to end.
-func (s *Supervisor) runOnce(ctx context.Context, rec *container.Record, lw *logs.Writer, srv *attach.Server, first bool, started func()) (Exit, error) {
-	// What this run set up is released at once when it ends: the rootfs
-	// mount, the runtime's container and the network do not depend on
-	// one another.
-	var release releases
-	defer release.run()
+// What it set up goes into release, for the caller to undo.
+func (s *Supervisor) runOnce(ctx context.Context, rec *container.Record, lw *logs.Writer, srv *attach.Server, first bool, started func(), release *releases) (Exit, error) {
 	// The container's network namespace is made first and wired to its
 	// networks while the rest is prepared; its init joins it, ready.
 	var net *attaching
@@ -183,7 +190,7 @@ func (s *Supervisor) runOnce(ctx context.Context, rec *container.Record, lw *log
 			return Exit{}, err
 		}
 		if ns != nil {
-			release.add(func() { ns.Close() })
+			release.addLate(func() { ns.Close() })
 			nsPath = fmt.Sprintf("/proc/%d/fd/%d", os.Getpid(), ns.Fd())
 			net = s.attach(ctx, rec, nsPath)
 		}
@@ -221,7 +228,7 @@ func (s *Supervisor) runOnce(ctx context.Context, rec *container.Record, lw *log
 		detach()
 		return Exit{}, err
 	}
-	release.add(func() { proc.Delete(); closeLogs() })
+	release.addLate(func() { proc.Delete(); closeLogs() })
 	if con := proc.Console(); con != nil {
 		go io.Copy(stdio.Stdout, con)
 		if stdio.Stdin != nil {
@@ -332,15 +339,24 @@ func (a *attaching) wait() ([]container.Endpoint, error) {
 	return a.eps, a.err
 }
 
-// releases are what a run must undo when it ends; run undoes them all at
-// once and returns when all are done.
-type releases []func()
+// releases are what a run must undo when it ends, all at once: the rootfs
+// mount, the runtime's container and the network do not depend on one
+// another. The late ones (the runtime's container, the network namespace)
+// may wait until a self-removing container's client has heard its exit
+// code.
+type releases struct{ now, late []func() }
 
-func (r *releases) add(f func()) { *r = append(*r, f) }
+func (r *releases) add(f func())     { r.now = append(r.now, f) }
+func (r *releases) addLate(f func()) { r.late = append(r.late, f) }
 
-func (r *releases) run() {
+func (r *releases) run() { runAll(append(r.now, r.late...)) }
+
+func (r *releases) runNow()  { runAll(r.now) }
+func (r *releases) runLate() { runAll(r.late) }
+
+func runAll(fs []func()) {
 	var wg sync.WaitGroup
-	for _, f := range *r {
+	for _, f := range fs {
 		wg.Go(f)
 	}
 	wg.Wait()
