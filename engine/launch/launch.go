@@ -5,12 +5,16 @@
 // A launched supervisor starts its Go runtime, then waits for one byte on a
 // pipe before it touches anything under the root: starting a berth process
 // takes milliseconds, and this way they pass while the container is being
-// created. `berth run` launches one from this package's
-// init, as soon as the process starts and before its command line is parsed
-// (the package depends on the standard library alone, so its init comes
-// early). A supervisor never told to go (Abort, or its launcher gone) exits
+// created. `berth run` launches one from this package's C constructor
+// (launch.c), before the Go runtime of the berth process starts. A supervisor never told to go (Abort, or its launcher gone) exits
 // without a word.
 package launch
+
+// extern int berth_launch_pid;
+// extern char berth_launch_id[65];
+// extern const char *berth_launch_root;
+// extern int berth_launch_ready_fd, berth_launch_go_fd;
+import "C"
 
 import (
 	"bufio"
@@ -147,11 +151,24 @@ func (s *Supervisor) Abort() {
 // early is the supervisor this process launched at its start.
 var early *Supervisor
 
+// The constructor in launch.c has launched the supervisor of a `berth run`
+// before the Go runtime started; this takes it over.
 func init() {
-	args := os.Args[1:]
-	if VerbOf(args) == "run" {
-		early, _ = Start(RootOf(args), NewID())
+	if C.berth_launch_pid <= 0 {
+		return
 	}
+	early = &Supervisor{Root: absolute(C.GoString(C.berth_launch_root)), ID: C.GoString(&C.berth_launch_id[0]),
+		ready: os.NewFile(uintptr(C.berth_launch_ready_fd), "ready"), goW: os.NewFile(uintptr(C.berth_launch_go_fd), "go")}
+	// Reaped when it ends, so that it does not linger as a zombie of this
+	// process; it lives on on its own when this process exits first.
+	go func(pid int) {
+		var ws syscall.WaitStatus
+		for {
+			if _, err := syscall.Wait4(pid, &ws, 0, nil); err != syscall.EINTR {
+				return
+			}
+		}
+	}(int(C.berth_launch_pid))
 }
 
 // Early returns, once, the supervisor this process launched as it started
@@ -188,25 +205,4 @@ func VerbOf(args []string) string {
 		}
 	}
 	return ""
-}
-
-// RootOf is the berth root that berth's arguments name before their verb:
-// --root, else $BERTH_ROOT, else DefaultRoot.
-func RootOf(args []string) string {
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if v, ok := strings.CutPrefix(a, "--root="); ok {
-			return v
-		}
-		if a == "--root" && i+1 < len(args) {
-			return args[i+1]
-		}
-		if !strings.HasPrefix(a, "-") {
-			break
-		}
-	}
-	if r := os.Getenv("BERTH_ROOT"); r != "" {
-		return r
-	}
-	return DefaultRoot
 }
