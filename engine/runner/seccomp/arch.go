@@ -22,7 +22,7 @@ const (
 type arch struct {
 	name   specs.Arch
 	audit  uint32
-	table  map[string]uint32
+	table  func() map[string]uint32
 	bias   uint32 // added to table numbers (x32's bit 30)
 	lo, hi uint32 // the numbers this ABI owns under its audit value
 }

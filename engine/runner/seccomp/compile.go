@@ -49,7 +49,7 @@ func UnknownSyscalls(cfg *specs.LinuxSeccomp) []string {
 		for _, name := range s.Names {
 			known := false
 			for _, abi := range abis {
-				if _, ok := abi.table[name]; ok {
+				if _, ok := abi.table()[name]; ok {
 					known = true
 					break
 				}
@@ -117,7 +117,7 @@ func compile(cfg *specs.LinuxSeccomp) ([]bpf.Instruction, error) {
 		plans[i] = map[uint32]*verdict{}
 		for _, r := range rules {
 			for _, name := range r.names {
-				nr, ok := abi.table[name]
+				nr, ok := abi.table()[name]
 				if !ok {
 					continue
 				}
@@ -256,7 +256,7 @@ func numberSegments(abi arch, plan map[uint32]*verdict, lo, hi, def uint32) []se
 	}
 	sort.Slice(nrs, func(i, j int) bool { return nrs[i] < nrs[j] })
 	var top uint32
-	for _, nr := range abi.table {
+	for _, nr := range abi.table() {
 		top = max(top, nr+abi.bias)
 	}
 

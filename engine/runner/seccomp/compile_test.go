@@ -157,7 +157,7 @@ func checkAgainstProfile(t *testing.T, cfg *specs.LinuxSeccomp) int {
 	vectors := argVectors(cfg, rng)
 	checked := 0
 	for _, abi := range abis {
-		for name, nr := range abi.table {
+		for name, nr := range abi.table() {
 			for _, args := range vectors {
 				want := expect(cfg, abi, name, args)
 				if got := v.run(t, abi.audit, nr+abi.bias, args); got != want {
@@ -222,7 +222,7 @@ func TestDefaultProfileVerdicts(t *testing.T) {
 		{x32, "mount", [6]uint64{}, eperm},
 	}
 	for _, c := range cases {
-		nr, ok := c.abi.table[c.name]
+		nr, ok := c.abi.table()[c.name]
 		if !ok {
 			t.Fatalf("%s has no %s", c.abi.name, c.name)
 		}
@@ -284,7 +284,7 @@ func TestRulesAndActions(t *testing.T) {
 	}
 	n := checkAgainstProfile(t, cfg)
 	v := newVM(t, cfg)
-	mmap := arches[specs.ArchX86_64].table["mmap"]
+	mmap := arches[specs.ArchX86_64].table()["mmap"]
 	for _, c := range []struct {
 		a0, a2 uint64
 		want   uint32
