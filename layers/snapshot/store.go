@@ -186,17 +186,23 @@ func (s *store) discard(ctx context.Context, key string) (purge func() error, er
 		return nil, err
 	}
 	defer unlock()
-	if _, err := s.stat(key); err != nil {
-		return nil, err
-	}
-	err = s.walk(ctx, func(in Info) error {
-		if in.Parent == key {
-			return fmt.Errorf("%w: %s stands on %s", ErrHasChildren, in.Key, key)
-		}
-		return nil
-	})
+	in, err := s.stat(key)
 	if err != nil {
 		return nil, err
+	}
+	// Only a committed snapshot can have children (create refuses an
+	// active parent): an active one, a container's, needs no look through
+	// every other snapshot.
+	if in.Kind == Committed {
+		err = s.walk(ctx, func(in Info) error {
+			if in.Parent == key {
+				return fmt.Errorf("%w: %s stands on %s", ErrHasChildren, in.Key, key)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
 	}
 	s.collectTrash()
 	trash, err := os.MkdirTemp(s.dir, trashPrefix)
