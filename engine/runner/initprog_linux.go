@@ -51,6 +51,17 @@ func strs(ss []string) [][]byte {
 	return out
 }
 
+// joinProgram is the start of an init's program that moves it into its
+// cgroup through the given files (cgroups.Manager.StartJoining).
+func joinProgram(files []string) []byte {
+	var p program
+	p.field("linux.cgroupsPath")
+	for _, f := range files {
+		p.op(nsenter.OpJoinCgroup, str(f))
+	}
+	return p.b
+}
+
 // compileInit compiles what a container's init must do into its program:
 // for a new container (cfg.Process nil), its namespaces and root filesystem,
 // then its process; for a process exec'd into a running container, only the

@@ -234,12 +234,12 @@ func (c *Container) startInit(self string, flags uintptr, prog []byte, stdio Std
 		return cmd
 	}
 	cmd := newCmd()
-	inside, err := c.cg.StartInside(cmd.SysProcAttr, cmd.Start)
+	inside := true
+	join, err := c.cg.StartJoining(cmd.SysProcAttr, cmd.Start)
 	if err != nil {
-		// Born inside, the init counts against a pids limit of 1 together
-		// with the thread that forks it, and a kernel may refuse
-		// CLONE_INTO_CGROUP: start it outside and move it in.
-		cmd, inside = newCmd(), false
+		// A kernel may refuse CLONE_INTO_CGROUP: start the init outside
+		// and move it in.
+		cmd, inside, join = newCmd(), false, nil
 		err = cmd.Start()
 	}
 	if err != nil {
@@ -257,7 +257,9 @@ func (c *Container) startInit(self string, flags uintptr, prog []byte, stdio Std
 			return fmt.Errorf("moving the init into cgroup %s: %w", c.rec.CgroupPath, err)
 		}
 	}
-	return sendProgram(cfgW, prog)
+	// The init moves itself into the cgroup where it was not born, first
+	// thing.
+	return sendProgram(cfgW, append(joinProgram(join), prog...))
 }
 
 // initFailed explains an init that went away without a word.

@@ -12,11 +12,12 @@ import (
 type Manager interface {
 	// Apply moves the process pid (and with it, its threads) into the cgroup.
 	Apply(pid int) error
-	// StartInside runs start, which starts one process with attr from the
+	// StartJoining runs start, which starts one process with attr from the
 	// calling OS thread (as exec.Cmd.Start does), so that the process is
-	// born in the cgroup, and reports whether it was; if it was not, the
-	// caller must Apply it. It may amend attr.
-	StartInside(attr *syscall.SysProcAttr, start func() error) (bool, error)
+	// born in the cgroup where clone can place it, and returns the files
+	// through which the process must move itself, writing "0", everywhere
+	// else (cgroup v1's tasks files). It may amend attr.
+	StartJoining(attr *syscall.SysProcAttr, start func() error) (join []string, err error)
 	// Set writes the given resource limits; nil fields are left as they are.
 	Set(r *specs.LinuxResources) error
 	// Freeze stops every process in the cgroup and returns once they are

@@ -1,6 +1,7 @@
 package cgroups
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"slices"
@@ -11,24 +12,33 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
-// A process StartInside starts is born in the cgroup in every hierarchy,
-// without Apply, and no thread of the caller stays behind in it.
-func TestStartInside(t *testing.T) {
+// A process StartJoining starts, born inside where clone can place it and
+// moving itself through the files returned everywhere else, is in the
+// cgroup in every hierarchy, without Apply, and no thread of the caller is.
+func TestStartJoining(t *testing.T) {
 	// A device rule, so that the cgroup exists in the devices hierarchy too.
 	m := newTestCgroup(t, &specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{{Allow: true, Access: "rwm"}}})
-	cmd := exec.Command("cat", "/proc/self/cgroup")
-	var out strings.Builder
-	cmd.Stdout = &out
-	cmd.SysProcAttr = &syscall.SysProcAttr{}
-	inside, err := m.StartInside(cmd.SysProcAttr, cmd.Start)
+	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer r.Close()
+	// The process waits for the list of files on its stdin.
+	cmd := exec.Command("sh", "-c", `read files; for f in $files; do [ -e $f ] && echo 0 > $f; done; cat /proc/self/cgroup`)
+	var out strings.Builder
+	cmd.Stdin, cmd.Stdout = r, &out
+	cmd.SysProcAttr = &syscall.SysProcAttr{}
+	join, err := m.StartJoining(cmd.SysProcAttr, cmd.Start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintln(w, strings.Join(join, " "))
+	w.Close()
 	if err := cmd.Wait(); err != nil {
 		t.Fatal(err)
 	}
-	if !inside {
-		t.Fatal("StartInside says the process was not born inside")
+	if IsV2() != (len(join) == 0) {
+		t.Errorf("files to join through on this host (v2 %v): %v", IsV2(), join)
 	}
 	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
 		// hierarchy-ID:controllers:path; hugetlb may live outside

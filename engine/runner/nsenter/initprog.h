@@ -16,6 +16,7 @@
 
 enum berth_op {
 	BERTH_OP_FIELD = 1,      // label: what the following operations set up, for errors
+	BERTH_OP_JOIN_CGROUP,    // file: write "0" to it (a tasks file), unless it does not exist
 	BERTH_OP_SETNS,          // file, nstype: join the namespace at file
 	BERTH_OP_UNSHARE,        // flags
 	BERTH_OP_HOSTNAME,       // name

@@ -46,6 +46,7 @@ const Env = "_BERTH_NSENTER"
 // The operations of an init program, as initprog.h lists them.
 const (
 	OpField           = C.BERTH_OP_FIELD
+	OpJoinCgroup      = C.BERTH_OP_JOIN_CGROUP
 	OpSetns           = C.BERTH_OP_SETNS
 	OpUnshare         = C.BERTH_OP_UNSHARE
 	OpHostname        = C.BERTH_OP_HOSTNAME
