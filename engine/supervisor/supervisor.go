@@ -180,20 +180,11 @@ func (s *Supervisor) Run(ctx context.Context, id string, ready func(error)) erro
 // runOnce starts the container's process once and waits for it to end.
 // What it set up goes into release, for the caller to undo.
 func (s *Supervisor) runOnce(ctx context.Context, rec *container.Record, lw *logs.Writer, srv *attach.Server, first bool, started func(), release *releases) (Exit, error) {
-	// The container's network namespace is made first and wired to its
-	// networks while the rest is prepared; its init joins it, ready.
+	// The container's network namespace is made and wired to its networks
+	// while the rest is prepared; its init joins it, ready.
 	var net *attaching
-	var nsPath string
 	if s.Network != nil {
-		ns, err := s.Network.Namespace(rec)
-		if err != nil {
-			return Exit{}, err
-		}
-		if ns != nil {
-			release.addLate(func() { ns.Close() })
-			nsPath = fmt.Sprintf("/proc/%d/fd/%d", os.Getpid(), ns.Fd())
-			net = s.attach(ctx, rec, nsPath)
-		}
+		net = s.attach(ctx, rec)
 	}
 	detach := func() {
 		if net != nil {
@@ -203,13 +194,26 @@ func (s *Supervisor) runOnce(ctx context.Context, rec *container.Record, lw *log
 		}
 	}
 	spec, cleanup, err := s.Prepare.Prepare(ctx, rec)
+	if err == nil {
+		release.add(cleanup)
+	}
+	if net != nil {
+		ns, nsPath, nerr := net.namespace()
+		switch {
+		case nerr != nil:
+			return Exit{}, nerr
+		case ns == nil: // the host's network
+			net = nil
+		default:
+			release.addLate(func() { ns.Close() })
+			if err == nil {
+				joinNetwork(spec, nsPath)
+			}
+		}
+	}
 	if err != nil {
 		detach()
 		return Exit{}, err
-	}
-	release.add(cleanup)
-	if nsPath != "" {
-		joinNetwork(spec, nsPath)
 	}
 
 	stdout, stderr := lw.Stream("stdout"), lw.Stream("stderr")
@@ -315,22 +319,41 @@ func (s *Supervisor) runOnce(ctx context.Context, rec *container.Record, lw *log
 	return exit, nil
 }
 
-// attaching is a network attach under way.
+// attaching is a network namespace being made and attached.
 type attaching struct {
-	done chan struct{}
-	eps  []container.Endpoint
-	err  error
+	made   chan struct{} // closed once the namespace is made
+	ns     *os.File      // nil for a container on the host's network
+	nsPath string
+	nsErr  error
+	done   chan struct{} // closed once attached
+	eps    []container.Endpoint
+	err    error
 }
 
-// attach connects the container whose init is pid to its networks, in the
-// background.
-func (s *Supervisor) attach(ctx context.Context, rec *container.Record, nsPath string) *attaching {
-	a := &attaching{done: make(chan struct{})}
+// attach makes the container's network namespace and connects it to its
+// networks, in the background.
+func (s *Supervisor) attach(ctx context.Context, rec *container.Record) *attaching {
+	a := &attaching{made: make(chan struct{}), done: make(chan struct{})}
 	go func() {
-		a.eps, a.err = s.Network.Attach(ctx, rec, nsPath)
-		close(a.done)
+		defer close(a.done)
+		a.ns, a.nsErr = s.Network.Namespace(rec)
+		if a.ns != nil {
+			a.nsPath = fmt.Sprintf("/proc/%d/fd/%d", os.Getpid(), a.ns.Fd())
+		}
+		close(a.made)
+		if a.nsErr != nil || a.ns == nil {
+			a.err = a.nsErr
+			return
+		}
+		a.eps, a.err = s.Network.Attach(ctx, rec, a.nsPath)
 	}()
 	return a
+}
+
+// namespace waits for the namespace and returns it and its path.
+func (a *attaching) namespace() (*os.File, string, error) {
+	<-a.made
+	return a.ns, a.nsPath, a.nsErr
 }
 
 // wait waits for the attach to end and says how it went.
