@@ -326,23 +326,24 @@ func (e *Engine) RemoveStopped(ctx context.Context, id string, removeVolumes boo
 }
 
 func (e *Engine) removeStopped(ctx context.Context, rec *container.Record, removeVolumes bool) (purge func() error, err error) {
-	// Nothing may stay mounted under the container's directory when it is
-	// deleted: removing it would reach into the mount.
-	if err := unmountUnder(e.Containers.Dir(rec.ID)); err != nil {
-		return nil, fmt.Errorf("removing container %s: %w", rec.Name, err)
-	}
 	purgeSnapshot := func() error { return nil }
 	if e.Snapshots != nil {
 		if purgeSnapshot, err = e.Snapshots.Discard(ctx, rec.ID); err != nil {
 			return nil, fmt.Errorf("removing container %s: %w", rec.Name, err)
 		}
 	}
-	purgeRecord, err := e.Containers.Discard(rec.ID)
+	// Nothing may stay mounted in the container's directory when its files
+	// are deleted (deleting them would reach into the mount): the record's
+	// purge unmounts what is left there, before the snapshot's files go.
+	purgeRecord, err := e.Containers.Discard(rec.ID, unmountUnder)
 	if err != nil {
 		purgeSnapshot()
 		return nil, err
 	}
-	purge = func() error { return errors.Join(purgeSnapshot(), purgeRecord()) }
+	purge = func() error {
+		err := purgeRecord()
+		return errors.Join(err, purgeSnapshot())
+	}
 	if removeVolumes {
 		for _, m := range rec.Config.Mounts {
 			if m.Type == "volume" && hasOption(m.Options, "anonymous") {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -172,7 +173,16 @@ func (p *Preparer) Prepare(ctx context.Context, rec *container.Record) (*specs.S
 	if err := e.Snapshots.Mount(ctx, rec.ID, rootfs); err != nil {
 		return nil, nil, fmt.Errorf("mounting the rootfs of %s: %w", rec.Name, err)
 	}
+	// The mount is undone through a handle on it, wherever its directory
+	// has gone by then: a self-removing container's is moved aside before
+	// its rootfs is unmounted (see supervisor.releases).
 	cleanup := func() { _ = unix.Unmount(rootfs, unix.MNT_DETACH) }
+	if h, err := os.OpenFile(rootfs, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); err == nil {
+		cleanup = sync.OnceFunc(func() {
+			_ = unix.Unmount(fmt.Sprintf("/proc/self/fd/%d", h.Fd()), unix.MNT_DETACH)
+			h.Close()
+		})
+	}
 	files := p.Files
 	if files == nil {
 		files = basicFiles

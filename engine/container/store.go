@@ -311,7 +311,7 @@ func (s *Store) Rename(ref, name string) error {
 
 // Remove deletes the container's record, files and name.
 func (s *Store) Remove(id string) error {
-	purge, err := s.Discard(id)
+	purge, err := s.Discard(id, nil)
 	if err != nil {
 		return err
 	}
@@ -321,8 +321,10 @@ func (s *Store) Remove(id string) error {
 // Discard removes the container from the store at once and returns purge,
 // which deletes what the container's directory held: a caller in a hurry
 // (a supervisor answering `run --rm`) purges after it answered. A purge
-// that never runs leaves a trash directory CollectStale deletes.
-func (s *Store) Discard(id string) (purge func() error, err error) {
+// that never runs leaves a trash directory CollectStale deletes. before,
+// if set, is called with the directory's new path first thing in purge
+// (what is still mounted in it must go before its files do).
+func (s *Store) Discard(id string, before func(dir string) error) (purge func() error, err error) {
 	rec, err := s.read(id)
 	if err != nil {
 		return nil, err
@@ -335,6 +337,11 @@ func (s *Store) Discard(id string) (purge func() error, err error) {
 	}
 	s.releaseName(rec.Name, id)
 	return func() error {
+		if before != nil {
+			if err := before(trash); err != nil {
+				return fmt.Errorf("removing container %s: %w", rec.Name, err)
+			}
+		}
 		if err := os.RemoveAll(trash); err != nil {
 			return fmt.Errorf("removing container %s: %w", rec.Name, err)
 		}

@@ -80,7 +80,8 @@ func TestDiscardThenPurge(t *testing.T) {
 	a, b := &Record{Name: "first"}, &Record{Name: "second"}
 	must(t, s.Create(a))
 	must(t, s.Create(b))
-	purge, err := s.Discard(a.ID)
+	var before string
+	purge, err := s.Discard(a.ID, func(dir string) error { before = dir; return nil })
 	must(t, err)
 	if _, err := s.Get(a.ID); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("a discarded container is still found: %v", err)
@@ -90,10 +91,13 @@ func TestDiscardThenPurge(t *testing.T) {
 	}
 	must(t, s.Create(&Record{Name: "first"})) // the name is free at once
 	must(t, purge())
+	if before != filepath.Join(dir, trashPrefix+a.ID) {
+		t.Errorf("purge called its first step on %q, not the container's moved directory", before)
+	}
 	if _, err := os.Stat(filepath.Join(dir, trashPrefix+a.ID)); !os.IsNotExist(err) {
 		t.Fatalf("purge left the files: %v", err)
 	}
-	_, err = s.Discard(b.ID) // never purged
+	_, err = s.Discard(b.ID, nil) // never purged
 	must(t, err)
 	s.CollectStale()
 	if _, err := os.Stat(filepath.Join(dir, trashPrefix+b.ID)); !os.IsNotExist(err) {

@@ -131,8 +131,8 @@ func (s *Supervisor) Run(ctx context.Context, id string, ready func(error)) erro
 		if !ShouldRestart(rec.Config.Restart, exit.Code, rec.RestartCount, rec.State.StoppedByUser) {
 			if rec.Config.AutoRemove && s.Remove != nil {
 				// A self-removing container's client hears the exit
-				// code once the container is gone from the store, its
-				// mount and network released; its cgroup, runtime
+				// code once the container is gone from the store and
+				// its network released; its mount, cgroup, runtime
 				// state and files go after.
 				release.runNow()
 				purge, err := s.Remove(ctx, id)
@@ -195,7 +195,7 @@ func (s *Supervisor) runOnce(ctx context.Context, rec *container.Record, lw *log
 	}
 	spec, cleanup, err := s.Prepare.Prepare(ctx, rec)
 	if err == nil {
-		release.add(cleanup)
+		release.addLate(cleanup)
 	}
 	if net != nil {
 		ns, nsPath, nerr := net.namespace()
@@ -364,9 +364,9 @@ func (a *attaching) wait() ([]container.Endpoint, error) {
 
 // releases are what a run must undo when it ends, all at once: the rootfs
 // mount, the runtime's container and the network do not depend on one
-// another. The late ones (the runtime's container, the network namespace)
-// may wait until a self-removing container's client has heard its exit
-// code.
+// another. The late ones (the rootfs mount, the runtime's container, the
+// network namespace) may wait until a self-removing container's client has
+// heard its exit code; its network (leases, published ports) may not.
 type releases struct{ now, late []func() }
 
 func (r *releases) add(f func())     { r.now = append(r.now, f) }
