@@ -66,6 +66,10 @@ func Open(root string) (*Store, error) {
 		return nil, err
 	}
 	il.unlock()
+	// A store made already needs no lock: only a new one is written.
+	if exists(filepath.Join(dir, "oci-layout")) && exists(filepath.Join(dir, "index.json")) {
+		return s, nil
+	}
 	l, err := s.lock(true)
 	if err != nil {
 		return nil, err
@@ -82,6 +86,11 @@ func Open(root string) (*Store, error) {
 		}
 	}
 	return s, nil
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // Dir is the directory of the OCI layout.

@@ -157,11 +157,15 @@ func (r *Runner) Create(ctx context.Context, id string, spec *specs.Spec, o Crea
 		}
 		cgMade <- err
 	}()
-	err = writeJSON(filepath.Join(dir, configFile), spec)
-	if err == nil {
-		if err = unix.Mkfifo(fifo, 0o600); err != nil {
-			err = fmt.Errorf("making the exec fifo: %w", err)
-		}
+	// The config, which only later operations read (Load), is written
+	// while the init sets the container up; a failed Create waits for it
+	// before it removes the state.
+	wrote := make(chan error, 1)
+	go func() { wrote <- writeJSON(filepath.Join(dir, configFile), spec) }()
+	written := sync.OnceValue(func() error { return <-wrote })
+	defer written()
+	if err = unix.Mkfifo(fifo, 0o600); err != nil {
+		err = fmt.Errorf("making the exec fifo: %w", err)
 	}
 	if cgErr := <-cgMade; cgErr != nil {
 		return c, fmt.Errorf("linux.resources: %w", cgErr)
@@ -198,6 +202,9 @@ func (r *Runner) Create(ctx context.Context, id string, spec *specs.Spec, o Crea
 			return c, fmt.Errorf("init sent %q", m.Type)
 		}
 		break
+	}
+	if err := written(); err != nil {
+		return c, err
 	}
 	c.rec.Status = StatusCreated
 	if err := writeJSON(filepath.Join(dir, stateFile), &c.rec); err != nil {
