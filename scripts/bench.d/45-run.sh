@@ -46,12 +46,14 @@ sleep 1
 b_rss=$(ps -o rss= -C berth | sort -n | head -1)
 sup=$(pgrep -f "supervise .*$($B inspect rss --format '{{.ID}}' 2>/dev/null | head -c 64)" | head -1)
 [ -n "$sup" ] && b_rss=$(ps -o rss= -p "$sup")
-c_rss=$(ps -o rss= -C conmon | sort -n | tail -1)
+# The conmon of that container: another podman container's, or one on its
+# way out, is not the one measured.
+cpid=$($P inspect rss --format '{{.State.ConmonPid}}' 2>/dev/null)
+c_rss=$(ps -o rss= -p "$cpid")
 row "supervisor memory (RSS)" KiB "${b_rss// /}" "conmon" "${c_rss// /}" "under 5 MB"
 # What each further supervisor adds: its own dirty pages. The rest of its
 # RSS is berth's binary, whose pages every berth process shares.
 dirty() { awk '/^Private_Dirty/ { print $2 }' "/proc/$1/smaps_rollup"; }
-cpid=$(pgrep -x conmon | head -1)
 [ -n "$sup" ] && [ -n "$cpid" ] && row "supervisor private dirty memory" KiB "$(dirty "$sup")" "conmon" "$(dirty "$cpid")" "under 5 MB"
 $B rm -f rss >/dev/null
 $P rm -f -t 0 rss >/dev/null 2>&1 || true

@@ -28,6 +28,7 @@ ensure_dockerd() {
 	docker info >/dev/null 2>&1 && return 0
 	command -v dockerd >/dev/null || return 1
 	(nohup dockerd >"$BENCH_WORK/dockerd.log" 2>&1 &)
+	: >"$BENCH_WORK/dockerd.started" # stopped when the benchmarks end
 	for _ in $(seq 60); do
 		docker info >/dev/null 2>&1 && return 0
 		sleep 0.5
