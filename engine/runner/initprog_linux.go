@@ -361,7 +361,7 @@ func (p *program) process(spec *specs.Spec, proc *specs.Process, isExec bool) er
 		p.op(nsenter.OpOOMScoreAdj, str(strconv.Itoa(*proc.OOMScoreAdj)))
 	}
 	p.field("process.cwd %q", proc.Cwd)
-	p.op(nsenter.OpChdir, str(proc.Cwd))
+	p.op(nsenter.OpChdir, str(filepath.Clean(proc.Cwd)))
 	installSeccomp := func() {
 		if filter != nil {
 			p.field("linux.seccomp")

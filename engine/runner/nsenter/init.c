@@ -152,46 +152,44 @@ static int resolve(struct init *in, const char *path, int flags)
 	return (int)syscall(SYS_openat2, in->root, path, &how, sizeof how);
 }
 
-// mkdir_all makes the directory path inside the root, and every missing
-// parent, each step resolved again in the root: an O_PATH handle.
-static int mkdir_all(struct init *in, const char *path, mode_t mode)
+// mkdir_at makes the directory path inside the root, known not to exist,
+// and every missing parent, each resolved again in the root after it is
+// made: an O_PATH handle.
+static int mkdir_at(struct init *in, const char *path, mode_t mode)
 {
-	char prefix[PATH_MAX];
-	size_t n = strlen(path), i;
-	int fd;
+	char parent[PATH_MAX];
+	const char *slash = strrchr(path, '/');
 
-	if (n >= sizeof prefix) {
-		errno = ENAMETOOLONG;
+	if (slash == NULL || strlen(path) >= sizeof parent) {
+		errno = slash == NULL ? EINVAL : ENAMETOOLONG;
 		return -1;
 	}
-	fd = resolve(in, path, O_DIRECTORY);
+	size_t n = slash == path ? 1 : (size_t)(slash - path);
+	memcpy(parent, path, n);
+	parent[n] = '\0';
+	int p = resolve(in, parent, O_DIRECTORY);
+	if (p < 0 && errno == ENOENT)
+		p = mkdir_at(in, parent, mode);
+	if (p < 0)
+		return -1;
+	if (mkdirat(p, slash + 1, mode) < 0 && errno != EEXIST) {
+		int e = errno;
+		close(p);
+		errno = e;
+		return -1;
+	}
+	close(p);
+	return resolve(in, path, O_DIRECTORY);
+}
+
+// mkdir_all makes the directory path inside the root, and every missing
+// parent: an O_PATH handle.
+static int mkdir_all(struct init *in, const char *path, mode_t mode)
+{
+	int fd = resolve(in, path, O_DIRECTORY);
 	if (fd >= 0 || errno != ENOENT)
 		return fd;
-	fd = dup(in->root);
-	for (i = 1; i <= n && fd >= 0; i++) {
-		if (i < n && path[i] != '/')
-			continue;
-		if (path[i - 1] == '/')
-			continue;
-		memcpy(prefix, path, i);
-		prefix[i] = '\0';
-		int next = resolve(in, prefix, O_DIRECTORY);
-		if (next < 0 && errno == ENOENT) {
-			const char *base = strrchr(prefix, '/') + 1;
-			if (mkdirat(fd, base, mode) < 0 && errno != EEXIST) {
-				int e = errno;
-				close(fd);
-				errno = e;
-				return -1;
-			}
-			next = resolve(in, prefix, O_DIRECTORY);
-		}
-		int e = errno;
-		close(fd);
-		errno = e;
-		fd = next;
-	}
-	return fd;
+	return mkdir_at(in, path, mode);
 }
 
 // split copies path's directory into dir and returns its last element.
@@ -220,7 +218,7 @@ static int target(struct init *in, const char *path, int file)
 	if (fd >= 0 || errno != ENOENT)
 		return fd;
 	if (!file)
-		return mkdir_all(in, path, 0755);
+		return mkdir_at(in, path, 0755);
 	const char *base = split(path, dir, sizeof dir);
 	int d = mkdir_all(in, dir, 0755);
 	if (d < 0)
