@@ -10,6 +10,8 @@ import (
 	"sort"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-dev/berth/engine/atomicfile"
 )
 
 // Pool hands out a network's addresses to containers. Its leases live in one
@@ -142,17 +144,7 @@ func (p *Pool) update(fn func(leases) error) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(p.path), ".leases-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
-	}
-	tmp.Close()
-	return os.Rename(tmp.Name(), p.path)
+	return atomicfile.Replace(p.path, b, 0o600)
 }
 
 // broadcast is the last address of an IPv4 prefix.

@@ -17,32 +17,25 @@ func WriteFile(path string, data []byte, perm os.FileMode) error {
 	})
 }
 
+// WriteWith is WriteFile for content that write streams: path appears
+// whole, or not at all when write fails.
+func WriteWith(path string, perm os.FileMode, write func(io.Writer) error) error {
+	return replace(path, perm, write, true)
+}
+
 // Replace is WriteFile without the syncs: readers, and a writer killed at
 // any point, still see the old content or the new, but a power loss may
 // leave the file empty. It is for state that a power loss makes moot.
 func Replace(path string, data []byte, perm os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
+	return replace(path, perm, func(w io.Writer) error {
+		_, err := w.Write(data)
 		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(perm); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	}, false)
 }
 
-// WriteWith is WriteFile for content that write streams: path appears
-// whole, or not at all when write fails.
-func WriteWith(path string, perm os.FileMode, write func(io.Writer) error) error {
+// replace writes a temporary file beside path with write, and renames it
+// over path; with sync, the file and then the directory are synced.
+func replace(path string, perm os.FileMode, write func(io.Writer) error, sync bool) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
 		return err
@@ -56,9 +49,11 @@ func WriteWith(path string, perm os.FileMode, write func(io.Writer) error) error
 		tmp.Close()
 		return err
 	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
+	if sync {
+		if err := tmp.Sync(); err != nil {
+			tmp.Close()
+			return err
+		}
 	}
 	if err := tmp.Close(); err != nil {
 		return err
@@ -66,9 +61,11 @@ func WriteWith(path string, perm os.FileMode, write func(io.Writer) error) error
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return err
 	}
-	if d, err := os.Open(filepath.Dir(path)); err == nil {
-		d.Sync()
-		d.Close()
+	if sync {
+		if d, err := os.Open(filepath.Dir(path)); err == nil {
+			d.Sync()
+			d.Close()
+		}
 	}
 	return nil
 }
