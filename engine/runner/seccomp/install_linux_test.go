@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -32,7 +34,7 @@ func seccompChild(mode string) int {
 	}
 	prog, err := Compile(Default(dockerCaps))
 	if err == nil {
-		err = Install(prog)
+		err = install(prog)
 	}
 	if err != nil {
 		fmt.Println("error", err)
@@ -127,4 +129,25 @@ func runSeccompChild(t *testing.T, mode string) map[string]string {
 		t.Fatalf("child: %s", e)
 	}
 	return got
+}
+
+// install loads prog as the seccomp filter of every thread of the calling
+// process (SECCOMP_FILTER_FLAG_TSYNC), as a container's init does. The
+// kernel requires no_new_privs or CAP_SYS_ADMIN.
+func install(prog []unix.SockFilter) error {
+	if len(prog) == 0 || len(prog) > maxInstructions {
+		return fmt.Errorf("installing seccomp filter of %d instructions: %w", len(prog), ErrInvalid)
+	}
+	fprog := unix.SockFprog{Len: uint16(len(prog)), Filter: &prog[0]}
+	r, _, errno := unix.Syscall(unix.SYS_SECCOMP, setModeFilter, uintptr(flagTSync), uintptr(unsafe.Pointer(&fprog)))
+	runtime.KeepAlive(prog)
+	if errno != 0 {
+		return fmt.Errorf("installing seccomp filter: %w", errno)
+	}
+	if r != 0 {
+		// With TSYNC, a positive return is a thread that could not be
+		// synchronised.
+		return fmt.Errorf("installing seccomp filter: thread %d cannot take it", r)
+	}
+	return nil
 }
