@@ -147,6 +147,14 @@ func (p *program) container(spec *specs.Spec, rootfs, fifo string) error {
 // inRoot is path as the init resolves it, inside the container's root.
 func inRoot(path string) string { return filepath.Join("/", path) }
 
+// procMounts are the files in /proc a config may mount over, as runc
+// allows: what lxcfs provides.
+var procMounts = map[string]bool{
+	"/proc/cpuinfo": true, "/proc/diskstats": true, "/proc/meminfo": true, "/proc/stat": true,
+	"/proc/swaps": true, "/proc/uptime": true, "/proc/loadavg": true, "/proc/slabinfo": true,
+	"/proc/sys/kernel/ns_last_pid": true, "/proc/sys/crypto/fips_enabled": true,
+}
+
 // mount makes the config's mount i inside the rootfs.
 func (p *program) mount(m specs.Mount, i int) error {
 	field := fmt.Sprintf("mounts[%d] (%s)", i, m.Destination)
@@ -155,6 +163,11 @@ func (p *program) mount(m specs.Mount, i int) error {
 	if typ == "bind" || flags&unix.MS_BIND != 0 {
 		typ = "bind"
 		flags |= unix.MS_BIND
+	}
+	// Only a procfs goes at /proc, and in it only the files lxcfs
+	// provides: the init checks again where the path really leads.
+	if (dest == "/proc" && typ != "proc") || (strings.HasPrefix(dest, "/proc/") && !procMounts[dest]) {
+		return invalid(field, "only a proc filesystem goes at /proc, and in it only the files lxcfs provides")
 	}
 	p.field("%s", field)
 	if typ == "cgroup" {
@@ -174,7 +187,11 @@ func (p *program) mount(m specs.Mount, i int) error {
 	if typ == "proc" {
 		magic = unix.PROC_SUPER_MAGIC
 	}
-	p.op(nsenter.OpMount, str(src), str(dest), str(typ), num(flags), str(data), num(file), num(magic))
+	onProc := 0
+	if procMounts[dest] {
+		onProc = 1
+	}
+	p.op(nsenter.OpMount, str(src), str(dest), str(typ), num(flags), str(data), num(file), num(magic), num(onProc))
 	for _, pf := range props {
 		p.op(nsenter.OpPropagation, str(dest), num(pf))
 	}
@@ -188,10 +205,10 @@ func (p *program) mount(m specs.Mount, i int) error {
 func (p *program) cgroupMount(dest string, flags uintptr) error {
 	var st unix.Statfs_t
 	if err := unix.Statfs("/sys/fs/cgroup", &st); err == nil && st.Type == unix.CGROUP2_SUPER_MAGIC {
-		p.op(nsenter.OpMount, str("cgroup2"), str(dest), str("cgroup2"), num(flags), nil, num(0), num(0))
+		p.op(nsenter.OpMount, str("cgroup2"), str(dest), str("cgroup2"), num(flags), nil, num(0), num(0), num(0))
 		return nil
 	}
-	p.op(nsenter.OpMount, str("tmpfs"), str(dest), str("tmpfs"), num((flags&^unix.MS_RDONLY)|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC), str("mode=755"), num(0), num(0))
+	p.op(nsenter.OpMount, str("tmpfs"), str(dest), str("tmpfs"), num((flags&^unix.MS_RDONLY)|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC), str("mode=755"), num(0), num(0), num(0))
 	b, err := os.ReadFile("/proc/self/cgroup")
 	if err != nil {
 		return fmt.Errorf("mount %s: %w", dest, err)
@@ -212,7 +229,7 @@ func (p *program) cgroupMount(dest string, flags uintptr) error {
 		if name == "misc" {
 			continue
 		}
-		p.op(nsenter.OpMount, str("cgroup"), str(filepath.Join(dest, name)), str(typ), num(flags), str(opts), num(0), num(0))
+		p.op(nsenter.OpMount, str("cgroup"), str(filepath.Join(dest, name)), str(typ), num(flags), str(opts), num(0), num(0), num(0))
 		if strings.Contains(name, ",") {
 			for _, alias := range strings.Split(name, ",") {
 				p.op(nsenter.OpSymlink, str(name), str(filepath.Join(dest, alias)))
@@ -340,6 +357,14 @@ func (p *program) process(spec *specs.Spec, proc *specs.Process, isExec bool) er
 	for _, e := range env {
 		if v, ok := strings.CutPrefix(e, "PATH="); ok {
 			pathEnv = v
+		}
+	}
+	for _, l := range []struct {
+		field string
+		ss    []string
+	}{{"process.args", proc.Args}, {"process.env", env}} {
+		if slices.ContainsFunc(l.ss, func(s string) bool { return strings.IndexByte(s, 0) >= 0 }) {
+			return invalid(l.field, "contains a NUL byte")
 		}
 	}
 	p.field("process")

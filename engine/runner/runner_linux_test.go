@@ -259,6 +259,14 @@ func TestExecJoinsTheContainer(t *testing.T) {
 	if _, err := c.Exec(context.Background(), "", &p, runner.Stdio{}); !isExit(err, 127) {
 		t.Errorf("exec of a missing command: %v", err)
 	}
+	// A working directory the container lacks is made, as docker exec does.
+	out.Reset()
+	p.Args, p.Cwd = []string{"pwd"}, "/newdir/sub"
+	if proc, err := c.Exec(context.Background(), "", &p, runner.Stdio{Stdout: &out, Stderr: &out}); err != nil {
+		t.Errorf("exec in a missing directory: %v", err)
+	} else if x, _ := proc.Wait(); x.Code != 0 || out.String() != "/newdir/sub\n" {
+		t.Errorf("exec in a missing directory: exit %d, %q", x.Code, out.String())
+	}
 	if err := c.Signal(unix.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -345,6 +353,80 @@ func TestInvalidConfigsNameTheField(t *testing.T) {
 		if ids, _ := e.r.List(); len(ids) != 0 {
 			t.Errorf("%s: state left: %v", tc.field, ids)
 		}
+	}
+}
+
+// A signal sent as soon as Start returns reaches the workload through the
+// shim: none is lost between the shim's start and its first wait.
+func TestInitShimForwardsASignalSentAtOnce(t *testing.T) {
+	e := newEnv(t)
+	for i := 0; i < 10; i++ {
+		s := e.spec("exec sleep 5")
+		s.Annotations = map[string]string{runner.InitAnnotation: "true"}
+		id := fmt.Sprintf("at-once-%d", i)
+		c, err := e.r.Create(context.Background(), id, s, runner.CreateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Start(); err != nil {
+			c.Delete(true)
+			t.Fatal(err)
+		}
+		if err := c.Signal(unix.SIGTERM); err != nil {
+			t.Error(err)
+		}
+		done := make(chan runner.Exit, 1)
+		go func() { x, _ := c.Wait(); done <- x }()
+		select {
+		case x := <-done:
+			if x.Code != 143 {
+				t.Errorf("run %d: exit %+v, want 143 (SIGTERM)", i, x)
+			}
+		case <-time.After(4 * time.Second):
+			t.Errorf("run %d: the SIGTERM sent at once was lost", i)
+		}
+		c.Delete(true)
+	}
+}
+
+// A mount into /proc, by its path or through a link in the rootfs, is
+// refused unless it is a procfs or one of lxcfs's files; a NUL in the
+// command is an error, not a cut.
+func TestMountsIntoProcAndNULsAreRefused(t *testing.T) {
+	e := newEnv(t)
+	dir := t.TempDir()
+	s := e.spec("true")
+	s.Mounts = append(s.Mounts, specs.Mount{Destination: "/proc/sys/kernel", Type: "bind", Source: dir, Options: []string{"rbind"}})
+	if _, err := e.r.Create(context.Background(), "proc1", s, runner.CreateOptions{}); !errors.Is(err, runner.ErrInvalidConfig) {
+		t.Errorf("a bind mount over /proc/sys/kernel: %v", err)
+	}
+	if err := os.Symlink("/proc/sys", filepath.Join(e.rootfs, "procsys")); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Remove(filepath.Join(e.rootfs, "procsys"))
+	s = e.spec("true")
+	s.Mounts = append(s.Mounts, specs.Mount{Destination: "/procsys/kernel", Type: "bind", Source: dir, Options: []string{"rbind"}})
+	if _, err := e.r.Create(context.Background(), "proc2", s, runner.CreateOptions{}); err == nil || !strings.Contains(err.Error(), "inside /proc") {
+		t.Errorf("a bind mount into /proc through a link: %v", err)
+	}
+	s = e.spec("true")
+	s.Process.Args = []string{"echo", "a\x00b"}
+	if _, err := e.r.Create(context.Background(), "nul", s, runner.CreateOptions{}); !errors.Is(err, runner.ErrInvalidConfig) || !strings.Contains(err.Error(), "process.args") {
+		t.Errorf("an argument with a NUL: %v", err)
+	}
+	if ids, _ := e.r.List(); len(ids) != 0 {
+		t.Errorf("state left: %v", ids)
+	}
+}
+
+// A working directory thousands of levels deep is made, not a crash.
+func TestDeepWorkingDirectory(t *testing.T) {
+	e := newEnv(t)
+	s := e.spec("pwd | wc -c")
+	s.Process.Cwd = strings.Repeat("/a", 2000)
+	out, x := e.run(s)
+	if x.Code != 0 || strings.TrimSpace(out) != "4001" {
+		t.Errorf("exit %+v, output %q", x, out)
 	}
 }
 

@@ -55,7 +55,7 @@ struct init {
 	int fifo;               // the exec FIFO, O_PATH
 	int null_checked;       // /dev/null was found to be the null device
 	const char *field;      // what is being set up, for errors
-	char *args[4096];       // the process's arguments, NULL-terminated
+	char **args;            // the process's arguments, NULL-terminated
 	size_t nargs;
 	char **env;             // its environment, NULL-terminated
 	size_t nenv, envcap;
@@ -149,37 +149,71 @@ static int resolve(struct init *in, const char *path, int flags)
 		.flags = (uint64_t)(O_PATH | O_CLOEXEC | flags),
 		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 	};
-	return (int)syscall(SYS_openat2, in->root, path, &how, sizeof how);
+	// The kernel answers EAGAIN (or EXDEV) when a rename or a mount
+	// anywhere on the host raced a lookup that went through "..": try
+	// again, as pathrs does.
+	for (int i = 0;; i++) {
+		int fd = (int)syscall(SYS_openat2, in->root, path, &how, sizeof how);
+		if (fd >= 0 || (errno != EAGAIN && errno != EXDEV) || i == 128)
+			return fd;
+	}
 }
 
 // mkdir_at makes the directory path inside the root, known not to exist,
-// and every missing parent, each resolved again in the root after it is
-// made: an O_PATH handle.
+// and every missing parent: it goes up to the deepest parent that exists,
+// then down, making each directory and resolving it again in the root. An
+// O_PATH handle.
 static int mkdir_at(struct init *in, const char *path, mode_t mode)
 {
-	char parent[PATH_MAX];
-	const char *slash = strrchr(path, '/');
+	char buf[PATH_MAX];
+	size_t n = strlen(path);
+	int fd = -1;
 
-	if (slash == NULL || strlen(path) >= sizeof parent) {
-		errno = slash == NULL ? EINVAL : ENAMETOOLONG;
+	if (n >= sizeof buf || path[0] != '/') {
+		errno = n >= sizeof buf ? ENAMETOOLONG : EINVAL;
 		return -1;
 	}
-	size_t n = slash == path ? 1 : (size_t)(slash - path);
-	memcpy(parent, path, n);
-	parent[n] = '\0';
-	int p = resolve(in, parent, O_DIRECTORY);
-	if (p < 0 && errno == ENOENT)
-		p = mkdir_at(in, parent, mode);
-	if (p < 0)
-		return -1;
-	if (mkdirat(p, slash + 1, mode) < 0 && errno != EEXIST) {
-		int e = errno;
-		close(p);
-		errno = e;
-		return -1;
+	memcpy(buf, path, n + 1);
+	// Up: cut the path at each slash until what is left exists.
+	char *end = buf + n;
+	for (;;) {
+		char *slash = strrchr(buf, '/');
+		if (slash == buf) {
+			fd = resolve(in, "/", O_DIRECTORY);
+			end = slash;
+			break;
+		}
+		*slash = '\0';
+		fd = resolve(in, buf, O_DIRECTORY);
+		if (fd >= 0 || errno != ENOENT) {
+			end = slash;
+			break;
+		}
 	}
-	close(p);
-	return resolve(in, path, O_DIRECTORY);
+	if (fd < 0)
+		return -1;
+	// Down: make each missing directory in the last one resolved.
+	while (end < buf + n) {
+		*end = '/';
+		char *name = end + 1;
+		char *next = name + strlen(name);
+		if (*name == '\0') { // a trailing or doubled slash
+			end = next;
+			continue;
+		}
+		if (mkdirat(fd, name, mode) < 0 && errno != EEXIST) {
+			int e = errno;
+			close(fd);
+			errno = e;
+			return -1;
+		}
+		close(fd);
+		fd = resolve(in, buf, O_DIRECTORY);
+		if (fd < 0)
+			return -1;
+		end = next;
+	}
+	return fd;
 }
 
 // mkdir_all makes the directory path inside the root, and every missing
@@ -197,8 +231,10 @@ static const char *split(const char *path, char *dir, size_t cap)
 {
 	const char *slash = strrchr(path, '/');
 	size_t n = slash == NULL || slash == path ? 1 : (size_t)(slash - path);
-	if (n >= cap)
-		n = cap - 1;
+	if (n >= cap) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
 	if (slash == NULL || slash == path)
 		strcpy(dir, "/");
 	else {
@@ -220,7 +256,7 @@ static int target(struct init *in, const char *path, int file)
 	if (!file)
 		return mkdir_at(in, path, 0755);
 	const char *base = split(path, dir, sizeof dir);
-	int d = mkdir_all(in, dir, 0755);
+	int d = base == NULL ? -1 : mkdir_all(in, dir, 0755);
 	if (d < 0)
 		return -1;
 	fd = openat(d, base, O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_RDONLY, 0644);
@@ -295,13 +331,20 @@ static void check_fs(struct init *in, const char *path, unsigned long magic)
 // named through /proc/self/fd so that the mount lands on the very file
 // resolved, whatever happens to the path: CVE-2021-30465).
 static void mount_one(struct init *in, const char *src, const char *path, const char *type,
-		      unsigned long flags, const char *data, int file, unsigned long magic)
+		      unsigned long flags, const char *data, int file, unsigned long magic, int onproc)
 {
 	char p[64];
+	struct statfs st;
 	int t = target(in, path, file);
 
 	if (t < 0)
 		fail(in, 125, "resolving the target in the rootfs: %s", errstr(errno));
+	// Nothing but a procfs lands in a procfs, wherever the target's path
+	// led, except the files berth allows there (lxcfs's): a mount over
+	// /proc/self/attr or /proc/sys would undo the container's confinement
+	// (CVE-2019-16884).
+	if (!onproc && strcmp(type, "proc") != 0 && fstatfs(t, &st) == 0 && st.f_type == PROC_SUPER_MAGIC)
+		fail(in, 125, "%s is inside /proc", path);
 	fdpath(p, sizeof p, t);
 	if (strcmp(type, "bind") == 0) {
 		if (mount(src, p, NULL, flags & (MS_BIND | MS_REC), NULL) < 0)
@@ -470,7 +513,16 @@ static void home(struct init *in, unsigned long uid)
 		f = fdopen(fd, "r");
 	else if (fd >= 0)
 		close(fd);
+	char want[32];
+	snprintf(want, sizeof want, "%lu", uid);
 	for (int lines = 0; f != NULL && lines < 100000 && fgets(line, sizeof line, f) != NULL; lines++) {
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			// A line longer than the buffer is no entry: skip the rest.
+			int c;
+			while ((c = fgetc(f)) != EOF && c != '\n')
+				;
+			continue;
+		}
 		// name:password:uid:gid:gecos:home:shell
 		char *fields[7] = {0};
 		int n = 0;
@@ -483,8 +535,7 @@ static void home(struct init *in, unsigned long uid)
 				break;
 			*s++ = '\0';
 		}
-		char *end;
-		if (n >= 6 && fields[2][0] != '\0' && strtoul(fields[2], &end, 10) == uid && *end == '\0') {
+		if (n >= 6 && strcmp(fields[2], want) == 0) {
 			if (fields[5][0] != '\0')
 				dir = fields[5];
 			break;
@@ -514,6 +565,18 @@ static int check(const char *path, const char **why)
 	return 0;
 }
 
+// setpath sets in->path; a path too long for it is an error, not a cut.
+static void setpath(struct init *in, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void setpath(struct init *in, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(in->path, sizeof in->path, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof in->path)
+		fail(in, 126, "exec: \"%s\": %s", in->args[0], errstr(ENAMETOOLONG));
+}
+
 // lookpath finds args[0] as execve would see it: 127 when it does not
 // exist, 126 when it cannot be executed.
 static void lookpath(struct init *in, const char *cwd, const char *pathenv)
@@ -523,9 +586,9 @@ static void lookpath(struct init *in, const char *cwd, const char *pathenv)
 
 	if (strchr(name, '/') != NULL) {
 		if (name[0] == '/')
-			snprintf(in->path, sizeof in->path, "%s", name);
+			setpath(in, "%s", name);
 		else
-			snprintf(in->path, sizeof in->path, "%s/%s", cwd, name);
+			setpath(in, "%s/%s", cwd, name);
 		code = check(in->path, &why);
 		if (code < 0 && errno == ENOENT)
 			fail(in, 127, "exec: \"%s\": no such file or directory", name);
@@ -533,7 +596,7 @@ static void lookpath(struct init *in, const char *cwd, const char *pathenv)
 			fail(in, 125, "exec: \"%s\": %s", name, errstr(errno));
 		if (code > 0)
 			fail(in, code, "exec: \"%s\": %s", name, why);
-		snprintf(in->path, sizeof in->path, "%s", name);
+		setpath(in, "%s", name);
 		return;
 	}
 	const char *denied = NULL;
@@ -541,9 +604,9 @@ static void lookpath(struct init *in, const char *cwd, const char *pathenv)
 		const char *end = strchrnul(p, ':');
 		int n = (int)(end - p);
 		if (n == 0)
-			snprintf(in->path, sizeof in->path, "./%s", name);
+			setpath(in, "./%s", name);
 		else
-			snprintf(in->path, sizeof in->path, "%.*s/%s", n, p, name);
+			setpath(in, "%.*s/%s", n, p, name);
 		code = check(in->path, &why);
 		if (code == 0)
 			return;
@@ -566,8 +629,13 @@ static void wait_start(struct init *in)
 	int f = open(p, O_WRONLY | O_CLOEXEC);
 	if (f < 0)
 		fail(in, 125, "waiting on the exec fifo: %s", errstr(errno));
-	if (write(f, "", 1) != 1)
-		fail(in, 125, "waiting on the exec fifo: %s", errstr(errno));
+	// A reader gone already is an error to report, not a SIGPIPE.
+	signal(SIGPIPE, SIG_IGN);
+	ssize_t n = write(f, "", 1);
+	int e = errno;
+	signal(SIGPIPE, SIG_DFL);
+	if (n != 1)
+		fail(in, 125, "waiting on the exec fifo: %s", errstr(e));
 	close(f);
 	close(in->fifo);
 	in->fifo = -1;
@@ -633,7 +701,8 @@ static void shim(struct init *in)
 	sigset_t all, none;
 	sigfillset(&all);
 	sigemptyset(&none);
-	sigprocmask(SIG_BLOCK, &all, NULL);
+	// Every signal is blocked from before berth hears the workload start
+	// (BERTH_OP_SHIM), so that none sent from then on is lost.
 	pid_t pid = fork();
 	if (pid < 0)
 		fail(in, 125, "fork: %s", errstr(errno));
@@ -647,6 +716,10 @@ static void shim(struct init *in)
 		fprintf(stderr, "berth-init: exec \"%s\": %s\n", in->args[0], errstr(e));
 		_exit(e == ENOENT ? 127 : 126);
 	}
+	// Both sides set the group, so that a signal forwarded at once finds it.
+	(void)setpgid(pid, pid);
+	// The shim itself needs nothing but its stdio.
+	(void)syscall(SYS_close_range, 3U, ~0U, 0U);
 	for (;;) {
 		siginfo_t si;
 		int sig = sigwaitinfo(&all, &si);
@@ -740,7 +813,7 @@ static void run(struct init *in, const unsigned char *buf, size_t n)
 			want = 6;
 			break;
 		case BERTH_OP_MOUNT:
-			want = 7;
+			want = 8;
 			break;
 		case BERTH_OP_ARGS: case BERTH_OP_ENV: case BERTH_OP_USER:
 			want = nargs;
@@ -751,16 +824,20 @@ static void run(struct init *in, const unsigned char *buf, size_t n)
 		if (nargs != want)
 			fail(in, 125, "init program: operation %u with %u arguments", op, nargs);
 		if (op == BERTH_OP_ARGS || op == BERTH_OP_ENV) {
+			if (op == BERTH_OP_ARGS) {
+				in->args = realloc(in->args, (in->nargs + nargs + 1) * sizeof *in->args);
+				if (in->args == NULL)
+					fail(in, 125, "out of memory");
+			}
 			for (i = 0; i < nargs; i++) {
 				struct arg s = next(&rd);
-				if (op == BERTH_OP_ENV) {
+				if (op == BERTH_OP_ENV)
 					add_env(in, (char *)s.p);
-				} else if (in->nargs + 1 < sizeof in->args / sizeof in->args[0]) {
+				else
 					in->args[in->nargs++] = (char *)s.p;
-				} else {
-					fail(in, 125, "process.args: more than %zu", sizeof in->args / sizeof in->args[0] - 1);
-				}
 			}
+			if (op == BERTH_OP_ARGS)
+				in->args[in->nargs] = NULL;
 			continue;
 		}
 		if (op == BERTH_OP_USER) {
@@ -836,12 +913,14 @@ static void run(struct init *in, const unsigned char *buf, size_t n)
 			if (mount(a[0].p, a[0].p, NULL, MS_BIND | MS_REC, NULL) < 0)
 				fail(in, 125, "bind mount of %s: %s", a[0].p, errstr(errno));
 			in->rootfs = a[0].p;
+			close(in->root);
 			in->root = open(a[0].p, O_PATH | O_DIRECTORY | O_CLOEXEC);
 			if (in->root < 0)
 				fail(in, 125, "%s", errstr(errno));
 			break;
 		case BERTH_OP_MOUNT:
-			mount_one(in, a[0].p, a[1].p, a[2].p, num(in, a[3]), a[4].p, (int)num(in, a[5]), num(in, a[6]));
+			mount_one(in, a[0].p, a[1].p, a[2].p, num(in, a[3]), a[4].p, (int)num(in, a[5]), num(in, a[6]),
+				  (int)num(in, a[7]));
 			break;
 		case BERTH_OP_REMOUNT:
 			remount(in, a[0].p, num(in, a[1]));
@@ -862,9 +941,9 @@ static void run(struct init *in, const unsigned char *buf, size_t n)
 			char dir[PATH_MAX];
 			const char *path = op == BERTH_OP_SYMLINK ? a[1].p : a[0].p;
 			const char *base = split(path, dir, sizeof dir);
-			int d = resolve(in, dir, O_DIRECTORY);
+			int d = base == NULL ? -1 : resolve(in, dir, O_DIRECTORY);
 			if (d < 0)
-				fail(in, 125, "%s: %s", dir, errstr(errno));
+				fail(in, 125, "%s: %s", path, errstr(errno));
 			if (op == BERTH_OP_UNLINK)
 				(void)unlinkat(d, base, 0);
 			else if (symlinkat(a[0].p, d, base) < 0 && errno != EEXIST)
@@ -874,11 +953,13 @@ static void run(struct init *in, const unsigned char *buf, size_t n)
 		}
 		case BERTH_OP_MKNOD: {
 			char dir[PATH_MAX];
+			// Nodes and their directories take their modes whatever the
+			// umask.
 			const char *base = split(a[0].p, dir, sizeof dir);
-			int d = mkdir_all(in, dir, 0755);
+			mode_t old = umask(0);
+			int d = base == NULL ? -1 : mkdir_all(in, dir, 0755);
 			if (d < 0)
 				fail(in, 125, "device %s: %s", a[0].p, errstr(errno));
-			mode_t old = umask(0);
 			int r = mknodat(d, base, (mode_t)num(in, a[1]), makedev((unsigned)num(in, a[2]), (unsigned)num(in, a[3])));
 			int e = errno;
 			umask(old);
@@ -1016,11 +1097,15 @@ static void run(struct init *in, const unsigned char *buf, size_t n)
 		case BERTH_OP_EXEC:
 			execve(in->path, in->args, in->env);
 			exec_failed(in, errno);
-		case BERTH_OP_SHIM:
+		case BERTH_OP_SHIM: {
+			sigset_t all;
+			sigfillset(&all);
+			sigprocmask(SIG_BLOCK, &all, NULL);
 			// The end of the sync socket tells berth the workload started.
 			close(in->sync);
 			in->sync = -1;
 			shim(in);
+		}
 		}
 	}
 	fail(in, 125, "the init program ended without an exec");
@@ -1033,8 +1118,12 @@ void berth_init(int syncfd, int progfd)
 	unsigned char *buf = malloc(cap);
 
 	in.sync = syncfd;
-	in.root = -1;
 	in.fifo = -1;
+	// Paths resolve under / until a container's rootfs is set up: for a
+	// process exec'd into a running container, / is the container's.
+	in.root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (in.root < 0)
+		fail(&in, 125, "opening /: %s", errstr(errno));
 	if (buf == NULL)
 		fail(&in, 125, "out of memory");
 	for (;;) {

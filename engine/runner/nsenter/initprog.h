@@ -24,7 +24,7 @@ enum berth_op {
 	BERTH_OP_FIFO,           // file: open the exec FIFO (O_PATH) while the host is in reach
 	BERTH_OP_ROOT_PROPAGATION, // flags: of / in the new mount namespace
 	BERTH_OP_ROOTFS,         // dir: bind it on itself and resolve paths under it from now on
-	BERTH_OP_MOUNT,          // source, path, type, flags, data, file (0/1), magic (0: none)
+	BERTH_OP_MOUNT,          // source, path, type, flags, data, file (0/1), magic (0: none), onproc (0/1)
 	BERTH_OP_REMOUNT,        // path, flags: a bind remount that keeps the locked flags
 	BERTH_OP_PROPAGATION,    // path, flags
 	BERTH_OP_SYMLINK,        // target, path
