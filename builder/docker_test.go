@@ -3,12 +3,14 @@ package builder
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
@@ -45,9 +47,7 @@ func TestDifferentialDocker(t *testing.T) {
 	if _, err := exec.LookPath("docker"); err != nil {
 		t.Skip("docker is not installed")
 	}
-	if err := exec.Command("docker", "info").Run(); err != nil {
-		t.Skip("no docker daemon is running")
-	}
+	ensureDockerd(t)
 	tag := fmt.Sprintf("berth-test-%d", os.Getpid())
 	busyboxTar := filepath.Join(t.TempDir(), "busybox.tar")
 	if err := os.WriteFile(busyboxTar, layertest.Tar(t), 0o644); err != nil {
@@ -70,5 +70,34 @@ func TestDifferentialDocker(t *testing.T) {
 			e.store.images[base] = e.store.images["busybox"]
 			compareImages(t, e, strings.Replace(df, "FROM busybox", "FROM "+base, 1), dockerImage(t, name))
 		})
+	}
+}
+
+// ensureDockerd starts Debian's dockerd for the test when docker is
+// installed but its daemon is not running, and stops it when the test
+// ends; it waits (up to 30 s) until the daemon answers.
+func ensureDockerd(t *testing.T) {
+	t.Helper()
+	if exec.Command("docker", "info").Run() == nil {
+		return
+	}
+	bin, err := exec.LookPath("dockerd")
+	if err != nil {
+		t.Skip("docker is installed without its daemon (dockerd)")
+	}
+	d := exec.Command(bin)
+	d.Stdout, d.Stderr = io.Discard, io.Discard
+	if err := d.Start(); err != nil {
+		t.Fatalf("starting dockerd: %v", err)
+	}
+	t.Cleanup(func() {
+		d.Process.Signal(os.Interrupt)
+		d.Wait()
+	})
+	for i := 0; exec.Command("docker", "info").Run() != nil; i++ {
+		if i == 60 {
+			t.Fatal("dockerd did not answer within 30 s")
+		}
+		time.Sleep(500 * time.Millisecond)
 	}
 }
