@@ -53,7 +53,6 @@ struct init {
 	int root;               // O_PATH of the container's root: where paths resolve
 	const char *rootfs;     // the rootfs on the host, until pivot_root
 	int fifo;               // the exec FIFO, O_PATH
-	int null_checked;       // /dev/null was found to be the null device
 	const char *field;      // what is being set up, for errors
 	char **args;            // the process's arguments, NULL-terminated
 	size_t nargs;
@@ -297,15 +296,23 @@ static unsigned long locked(int fd)
 	return f;
 }
 
+// resolved is resolve for a path that must exist: an O_PATH handle, and
+// its name under /proc/self/fd in p.
+static int resolved(struct init *in, const char *path, char p[64])
+{
+	int h = resolve(in, path, 0);
+	if (h < 0)
+		fail(in, 125, "%s: %s", path, errstr(errno));
+	fdpath(p, 64, h);
+	return h;
+}
+
 // remount remounts the bind mount at path with flags added.
 static void remount(struct init *in, const char *path, unsigned long flags)
 {
 	char p[64];
-	int h = resolve(in, path, 0);
+	int h = resolved(in, path, p);
 
-	if (h < 0)
-		fail(in, 125, "%s: %s", path, errstr(errno));
-	fdpath(p, sizeof p, h);
 	if (mount("", p, NULL, MS_BIND | MS_REMOUNT | flags | locked(h), NULL) < 0)
 		fail(in, 125, "remounting with flags %#lx: %s", flags, errstr(errno));
 	close(h);
@@ -465,14 +472,6 @@ static void console(struct init *in, unsigned rows, unsigned cols)
 	close(master);
 }
 
-static int has_env(struct init *in, const char *name, int nonempty)
-{
-	size_t n = strlen(name);
-	for (size_t i = 0; i < in->nenv; i++)
-		if (strncmp(in->env[i], name, n) == 0 && in->env[i][n] == '=' && (!nonempty || in->env[i][n + 1] != '\0'))
-			return 1;
-	return 0;
-}
 
 static void add_env(struct init *in, char *kv)
 {
@@ -496,8 +495,9 @@ static void home(struct init *in, unsigned long uid)
 	char line[4096];
 	const char *dir = "/";
 
-	if (has_env(in, "HOME", 1))
-		return;
+	for (size_t i = 0; i < in->nenv; i++)
+		if (strncmp(in->env[i], "HOME=", 5) == 0 && in->env[i][5] != '\0')
+			return;
 	size_t j = 0;
 	for (size_t i = 0; i < in->nenv; i++)
 		if (strcmp(in->env[i], "HOME=") != 0)
@@ -927,10 +927,7 @@ static void run(struct init *in, const unsigned char *buf, size_t n)
 			break;
 		case BERTH_OP_PROPAGATION: {
 			char p[64];
-			int h = resolve(in, a[0].p, 0);
-			if (h < 0)
-				fail(in, 125, "%s", errstr(errno));
-			fdpath(p, sizeof p, h);
+			int h = resolved(in, a[0].p, p);
 			if (mount("", p, NULL, num(in, a[1]), NULL) < 0)
 				fail(in, 125, "setting propagation: %s", errstr(errno));
 			close(h);
@@ -987,10 +984,7 @@ static void run(struct init *in, const unsigned char *buf, size_t n)
 			break;
 		case BERTH_OP_WRITE: {
 			char p[64];
-			int h = resolve(in, a[0].p, 0);
-			if (h < 0)
-				fail(in, 125, "%s", errstr(errno));
-			fdpath(p, sizeof p, h);
+			int h = resolved(in, a[0].p, p);
 			int f = open(p, O_WRONLY | O_CLOEXEC);
 			if (f < 0)
 				fail(in, 125, "%s", errstr(errno));
