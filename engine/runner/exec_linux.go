@@ -129,20 +129,20 @@ func (x *Container) startExec(self string, env []string, pidfd *os.File, cfg ini
 	}
 	defer child.Close()
 	x.sync = parent
-	cfgR, cfgW, err := os.Pipe()
+	progR, progW, err := os.Pipe()
 	if err != nil {
 		parent.Close()
 		return err
 	}
-	defer cfgR.Close()
-	defer cfgW.Close()
+	defer progR.Close()
+	defer progW.Close()
 	if x.stdio, err = openStdio(stdio, terminal); err != nil {
 		parent.Close()
 		return err
 	}
 	attr := &os.ProcAttr{
 		Env:   env,
-		Files: []*os.File{x.stdio.files[0], x.stdio.files[1], x.stdio.files[2], child, cfgR, pidfd},
+		Files: []*os.File{x.stdio.files[0], x.stdio.files[1], x.stdio.files[2], child, progR, pidfd},
 	}
 	mid, err := os.StartProcess(self, []string{"berth", "runtime", "exec-init"}, attr)
 	x.stdio.release()
@@ -151,7 +151,7 @@ func (x *Container) startExec(self string, env []string, pidfd *os.File, cfg ini
 		return fmt.Errorf("exec: starting berth: %w", err)
 	}
 	child.Close()
-	cfgR.Close()
+	progR.Close()
 	// The short-lived middle process reports the pid and exits.
 	m, _, err := recv(parent)
 	_, _ = mid.Wait()
@@ -168,7 +168,7 @@ func (x *Container) startExec(self string, env []string, pidfd *os.File, cfg ini
 		parent.Close()
 		return fmt.Errorf("exec: moving the process into cgroup %s: %w", x.rec.CgroupPath, err)
 	}
-	if err := sendProgram(cfgW, prog); err != nil {
+	if err := sendProgram(progW, prog); err != nil {
 		killAndReap(m.Pid)
 		parent.Close()
 		return err
@@ -194,10 +194,16 @@ func killAndReap(pid int) {
 // sameNamespace reports whether process pid shares berth's namespace of
 // type t, so that joining it is needless.
 func sameNamespace(pid int, t specs.LinuxNamespaceType) bool {
-	name := nsFiles[t]
+	own, ok := berthsNamespace(fmt.Sprintf("/proc/%d/ns/%s", pid, nsFiles[t]), t)
+	return ok && own
+}
+
+// berthsNamespace reports whether the namespace file at path is berth's own
+// namespace of type t; ok is false when either cannot be read.
+func berthsNamespace(path string, t specs.LinuxNamespaceType) (own, ok bool) {
 	var a, b unix.Stat_t
-	if unix.Stat("/proc/self/ns/"+name, &a) != nil || unix.Stat(fmt.Sprintf("/proc/%d/ns/%s", pid, name), &b) != nil {
-		return false
+	if unix.Stat("/proc/self/ns/"+nsFiles[t], &a) != nil || unix.Stat(path, &b) != nil {
+		return false, false
 	}
-	return a.Ino == b.Ino && a.Dev == b.Dev
+	return a.Ino == b.Ino && a.Dev == b.Dev, true
 }

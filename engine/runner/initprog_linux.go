@@ -12,6 +12,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/berth-dev/berth/engine/runner/cgroups"
 	"github.com/berth-dev/berth/engine/runner/nsenter"
 	"github.com/berth-dev/berth/engine/runner/seccomp"
 )
@@ -81,13 +82,6 @@ func compileInit(cfg initConfig) ([]byte, error) {
 	return p.b, nil
 }
 
-var rootPropagation = map[string]uintptr{
-	"": unix.MS_SLAVE | unix.MS_REC, "slave": unix.MS_SLAVE, "rslave": unix.MS_SLAVE | unix.MS_REC,
-	"private": unix.MS_PRIVATE, "rprivate": unix.MS_PRIVATE | unix.MS_REC,
-	"shared": unix.MS_SHARED, "rshared": unix.MS_SHARED | unix.MS_REC,
-	"unbindable": unix.MS_UNBINDABLE, "runbindable": unix.MS_UNBINDABLE | unix.MS_REC,
-}
-
 // container sets up a new container's namespaces and root filesystem, in
 // the init's new mount namespace, and makes rootfs its root.
 func (p *program) container(spec *specs.Spec, rootfs, fifo string) error {
@@ -117,7 +111,11 @@ func (p *program) container(spec *specs.Spec, rootfs, fifo string) error {
 	// out of reach.
 	p.field("")
 	p.op(nsenter.OpFifo, str(fifo))
-	prop, ok := rootPropagation[spec.Linux.RootfsPropagation]
+	// A mount option's propagation, rslave when the config names none.
+	prop, ok := propagationFlags[spec.Linux.RootfsPropagation]
+	if spec.Linux.RootfsPropagation == "" {
+		prop, ok = unix.MS_SLAVE|unix.MS_REC, true
+	}
 	if !ok {
 		return invalid("linux.rootfsPropagation", "unknown propagation %q", spec.Linux.RootfsPropagation)
 	}
@@ -203,8 +201,7 @@ func (p *program) mount(m specs.Mount, i int) error {
 // hierarchy (the hierarchies berth itself sees), each rooted at the
 // container's cgroup through its cgroup namespace.
 func (p *program) cgroupMount(dest string, flags uintptr) error {
-	var st unix.Statfs_t
-	if err := unix.Statfs("/sys/fs/cgroup", &st); err == nil && st.Type == unix.CGROUP2_SUPER_MAGIC {
+	if cgroups.IsV2() {
 		p.op(nsenter.OpMount, str("cgroup2"), str(dest), str("cgroup2"), num(flags), nil, num(0), num(0), num(0))
 		return nil
 	}

@@ -222,12 +222,12 @@ func (c *Container) startInit(self string, flags uintptr, prog []byte, stdio Std
 	}
 	defer child.Close()
 	c.sync = parent
-	cfgR, cfgW, err := os.Pipe()
+	progR, progW, err := os.Pipe()
 	if err != nil {
 		return err
 	}
-	defer cfgR.Close()
-	defer cfgW.Close()
+	defer progR.Close()
+	defer progW.Close()
 	if c.stdio, err = openStdio(stdio, terminal); err != nil {
 		return err
 	}
@@ -236,7 +236,7 @@ func (c *Container) startInit(self string, flags uintptr, prog []byte, stdio Std
 		cmd.Args[0] = "berth"
 		cmd.Env = []string{}
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = c.stdio.files[0], c.stdio.files[1], c.stdio.files[2]
-		cmd.ExtraFiles = []*os.File{child, cfgR}
+		cmd.ExtraFiles = []*os.File{child, progR}
 		cmd.SysProcAttr = &unix.SysProcAttr{Cloneflags: flags}
 		return cmd
 	}
@@ -256,7 +256,7 @@ func (c *Container) startInit(self string, flags uintptr, prog []byte, stdio Std
 	c.cmd = cmd
 	c.stdio.release()
 	child.Close()
-	cfgR.Close()
+	progR.Close()
 	c.rec.Pid = cmd.Process.Pid
 	c.rec.PidStart, _ = procStart(c.rec.Pid)
 	if !inside {
@@ -266,7 +266,7 @@ func (c *Container) startInit(self string, flags uintptr, prog []byte, stdio Std
 	}
 	// The init moves itself into the cgroup where it was not born, first
 	// thing.
-	return sendProgram(cfgW, append(joinProgram(join), prog...))
+	return sendProgram(progW, append(joinProgram(join), prog...))
 }
 
 // initFailed explains an init that went away without a word.

@@ -193,9 +193,8 @@ func notHosts(s *specs.Spec, t specs.LinuxNamespaceType) bool {
 		if n.Path == "" {
 			return true
 		}
-		var joined, own unix.Stat_t
-		return unix.Stat(n.Path, &joined) == nil && unix.Stat("/proc/self/ns/"+nsFiles[t], &own) == nil &&
-			(joined.Ino != own.Ino || joined.Dev != own.Dev)
+		own, ok := berthsNamespace(n.Path, t)
+		return ok && !own
 	}
 	return false
 }
