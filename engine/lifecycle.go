@@ -306,7 +306,7 @@ func (e *Engine) Remove(ctx context.Context, ref string, force, removeVolumes bo
 			return err
 		}
 	}
-	purge, err := e.removeStopped(ctx, rec, removeVolumes)
+	purge, err := e.RemoveStopped(ctx, rec, removeVolumes)
 	if err != nil {
 		return err
 	}
@@ -314,18 +314,10 @@ func (e *Engine) Remove(ctx context.Context, ref string, force, removeVolumes bo
 }
 
 // RemoveStopped is Remove for a container known to have stopped, whose
-// supervisor removes it as --rm asks: nothing to kill or wait for. The
-// container is gone when it returns; purge deletes its files, which the
-// supervisor does after it told the client.
-func (e *Engine) RemoveStopped(ctx context.Context, id string, removeVolumes bool) (purge func() error, err error) {
-	rec, err := e.Containers.Get(id)
-	if err != nil {
-		return nil, err
-	}
-	return e.removeStopped(ctx, rec, removeVolumes)
-}
-
-func (e *Engine) removeStopped(ctx context.Context, rec *container.Record, removeVolumes bool) (purge func() error, err error) {
+// supervisor (holding its record) removes it as --rm asks: nothing to kill
+// or wait for. The container is gone when it returns; purge deletes its
+// files, which the supervisor does after it told the client.
+func (e *Engine) RemoveStopped(ctx context.Context, rec *container.Record, removeVolumes bool) (purge func() error, err error) {
 	purgeSnapshot := func() error { return nil }
 	if e.Snapshots != nil {
 		if purgeSnapshot, err = e.Snapshots.Discard(ctx, rec.ID); err != nil {

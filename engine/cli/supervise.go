@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-dev/berth/engine"
+	"github.com/berth-dev/berth/engine/container"
 	"github.com/berth-dev/berth/engine/launch"
 	"github.com/berth-dev/berth/engine/logs"
 	"github.com/berth-dev/berth/engine/supervisor"
@@ -79,8 +80,8 @@ func addSupervise(root *cobra.Command, opts *Options) {
 				Network:    nw,
 				Rotation:   logs.DefaultRotation,
 				WaitAttach: waitAttach,
-				Remove: func(ctx context.Context, id string) (func() error, error) {
-					return e.RemoveStopped(ctx, id, true)
+				Remove: func(ctx context.Context, rec *container.Record) (func() error, error) {
+					return e.RemoveStopped(ctx, rec, true)
 				},
 			}
 			err = s.Run(ctx, args[0], ready)

@@ -51,7 +51,7 @@ type Supervisor struct {
 	// once it ended for good, before the attached client hears the exit
 	// code: `run --rm` returns with the container gone, as docker's does.
 	// purge deletes its files, after the client heard.
-	Remove func(ctx context.Context, id string) (purge func() error, err error)
+	Remove func(ctx context.Context, rec *container.Record) (purge func() error, err error)
 	// WaitAttach makes the first run wait (up to ten seconds) for a client to
 	// attach before the process starts, so that `berth run` sees all output.
 	WaitAttach bool
@@ -135,7 +135,7 @@ func (s *Supervisor) Run(ctx context.Context, id string, ready func(error)) erro
 				// its network released; its mount, cgroup, runtime
 				// state and files go after.
 				release.runNow()
-				purge, err := s.Remove(ctx, id)
+				purge, err := s.Remove(ctx, rec)
 				if err != nil {
 					s.finish(rec, exit, nil)
 					purge = func() error { return nil }
