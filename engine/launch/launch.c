@@ -58,7 +58,8 @@ __attribute__((constructor)) static void berth_launch(int argc, char **argv)
 	unsigned char rnd[32];
 	int ready[2], go[2];
 
-	if (argc < 2 || verb(argc, argv) == NULL || strcmp(verb(argc, argv), "run") != 0)
+	const char *v = verb(argc, argv);
+	if (v == NULL || strcmp(v, "run") != 0)
 		return;
 	// The supervisor runs in /: a relative root is made absolute.
 	const char *r = root(argc, argv);

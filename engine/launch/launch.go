@@ -6,8 +6,9 @@
 // pipe before it touches anything under the root: starting a berth process
 // takes milliseconds, and this way they pass while the container is being
 // created. `berth run` launches one from this package's C constructor
-// (launch.c), before the Go runtime of the berth process starts. A supervisor never told to go (Abort, or its launcher gone) exits
-// without a word.
+// (launch.c), before the Go runtime of the berth process starts. A
+// supervisor never told to go (Abort, or its launcher gone) exits without a
+// word.
 package launch
 
 // extern int berth_launch_pid;
