@@ -171,12 +171,20 @@ func TestHealthGoesHealthyThenUnhealthy(t *testing.T) {
 	if got.State.FailingStreak < 2 || len(got.State.HealthLog) > 5 {
 		t.Fatalf("streak %d, log of %d", got.State.FailingStreak, len(got.State.HealthLog))
 	}
-	evs, _ := s.Journal.Read(time.Time{}, time.Time{}, events.Filter{})
+	// The event follows the record's update: wait for it as for the status.
 	var health []string
-	for _, e := range evs {
-		if strings.HasPrefix(e.Action, "health_status") {
-			health = append(health, e.Action)
+	for i := 0; i < 400; i++ {
+		evs, _ := s.Journal.Read(time.Time{}, time.Time{}, events.Filter{})
+		health = health[:0]
+		for _, e := range evs {
+			if strings.HasPrefix(e.Action, "health_status") {
+				health = append(health, e.Action)
+			}
 		}
+		if len(health) >= 2 {
+			break
+		}
+		time.Sleep(25 * time.Millisecond)
 	}
 	if strings.Join(health, ",") != "health_status: healthy,health_status: unhealthy" {
 		t.Fatalf("health events %v", health)
