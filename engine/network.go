@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/netip"
 	"os"
@@ -450,7 +451,15 @@ func (n *Networker) Files(rec *container.Record, dir string) (SpecFiles, error) 
 	if err := os.WriteFile(sf.Hostname, []byte(hostname(rec)+"\n"), 0o644); err != nil {
 		return sf, err
 	}
-	if err := writeInPlace(sf.Hosts, netsetup.Hosts(extraHosts(rec.Config, n.gateway(rec)))); err != nil {
+	hosts := netsetup.Hosts(extraHosts(rec.Config, n.gateway(rec)))
+	write := writeInPlace
+	if refs, _ := joined(rec); len(refs) > 0 {
+		// The attach, which runs alongside, writes this container's hosts
+		// with its peers (refreshHosts): here they are only made if
+		// missing, so as never to undo the attach's.
+		write = writeIfMissing
+	}
+	if err := write(sf.Hosts, hosts); err != nil {
 		return sf, err
 	}
 	if c := rec.Config; c.NetworkMode != "none" {
@@ -512,6 +521,20 @@ func writeInPlace(path string, b []byte) error {
 	}
 	_, err = f.Write(b)
 	return errors.Join(err, f.Close())
+}
+
+// writeIfMissing makes a file with b in it unless the file exists: a
+// whole file appears at once, or none.
+func writeIfMissing(path string, b []byte) error {
+	tmp := path + ".new"
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return err
+	}
+	err := os.Link(tmp, path)
+	if errors.Is(err, fs.ErrExist) {
+		err = nil
+	}
+	return errors.Join(err, os.Remove(tmp))
 }
 
 // refreshHosts rewrites /etc/hosts of every running container: each gets
