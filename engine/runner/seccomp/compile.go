@@ -21,7 +21,14 @@ const maxInstructions = 4096
 // processes are killed. System call names unknown for an architecture are
 // skipped (see UnknownSyscalls); a profile with no known name at all is an
 // error wrapping ErrNoKnownSyscalls.
+//
+// A profile equal in every field to one compiled before in this process (by
+// Warm, say) gets that filter without being compiled again.
 func Compile(cfg *specs.LinuxSeccomp) ([]unix.SockFilter, error) {
+	return compileMemo(cfg)
+}
+
+func compileFilter(cfg *specs.LinuxSeccomp) ([]unix.SockFilter, error) {
 	prog, err := compile(cfg)
 	if err != nil {
 		return nil, err
