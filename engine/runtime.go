@@ -31,11 +31,17 @@ type Runtime struct {
 }
 
 // Precreate starts making the cgroup of container id in the background, for
-// Create: a supervisor makes it while it prepares the container's rootfs.
+// Create: a supervisor makes it while it waits for the container's record
+// and prepares its rootfs. The cgroup gets the limits of a container run
+// with none (docker's device rules): Create writes them again only if the
+// container's differ.
 func (r *Runtime) Precreate(id string) {
 	r.preID, r.pre = id, make(chan cgroups.Manager, 1)
 	go func(ch chan<- cgroups.Manager) {
-		m, _ := cgroups.Make(CgroupPath(id))
+		m, err := cgroups.Make(CgroupPath(id))
+		if err == nil {
+			_ = m.Set(&specs.LinuxResources{Devices: runner.DefaultDeviceRules()})
+		}
 		ch <- m
 	}(r.pre)
 }

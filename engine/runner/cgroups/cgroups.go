@@ -19,6 +19,8 @@ type Manager interface {
 	// else (cgroup v1's tasks files). It may amend attr.
 	StartJoining(attr *syscall.SysProcAttr, start func() error) (join []string, err error)
 	// Set writes the given resource limits; nil fields are left as they are.
+	// Limits equal to those the Manager's last Set wrote are not written
+	// again.
 	Set(r *specs.LinuxResources) error
 	// Freeze stops every process in the cgroup and returns once they are
 	// frozen.

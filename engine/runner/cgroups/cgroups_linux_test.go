@@ -641,3 +641,53 @@ func TestStatsFilesFollowARecreatedCgroup(t *testing.T) {
 		t.Errorf("Close kept the files: %d open before, %d after", before, open())
 	}
 }
+
+// Set writes limits that differ from the last it wrote, and skips the same
+// limits again: a cgroup made ahead with the usual limits (see Make) costs
+// its container nothing more when those are the container's.
+func TestSetSkipsWhatItWroteLast(t *testing.T) {
+	requireCgroups(t)
+	path := testPath(t)
+	m, err := Make(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := m.Destroy(); err != nil {
+			t.Error(err)
+		}
+		assertGone(t, path)
+	})
+	mm := m.(*manager)
+	dir := mm.lib.Path("pids")
+	if dir == "" {
+		t.Skip("no pids controller to write to")
+	}
+	limit := func(n int64) *specs.LinuxResources {
+		return &specs.LinuxResources{Pids: &specs.LinuxPids{Limit: &n}}
+	}
+	pidsMax := func() string {
+		b, err := os.ReadFile(filepath.Join(dir, "pids.max"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.TrimSpace(string(b))
+	}
+	if err := m.Set(limit(100)); err != nil || pidsMax() != "100" {
+		t.Fatalf("Set(pids 100): %v, pids.max %s", err, pidsMax())
+	}
+	// Changed behind the manager's back: the same limits are not written
+	// again, other limits are.
+	if err := os.WriteFile(filepath.Join(dir, "pids.max"), []byte("200"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Set(limit(100)); err != nil || pidsMax() != "200" {
+		t.Fatalf("Set of the same limits again: %v, pids.max %s, want it untouched (200)", err, pidsMax())
+	}
+	if err := m.Set(limit(150)); err != nil || pidsMax() != "150" {
+		t.Fatalf("Set(pids 150): %v, pids.max %s", err, pidsMax())
+	}
+	if err := m.Set(limit(100)); err != nil || pidsMax() != "100" {
+		t.Fatalf("Set(pids 100) after 150: %v, pids.max %s", err, pidsMax())
+	}
+}

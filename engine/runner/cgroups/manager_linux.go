@@ -1,6 +1,8 @@
 package cgroups
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -33,6 +35,10 @@ type manager struct {
 
 	mu    sync.Mutex // guards stats and serialises Kill
 	stats *statsReader
+
+	// set is what Set last wrote, as JSON: the same resources again are
+	// not written twice.
+	set []byte
 }
 
 var _ Manager = (*manager)(nil)
@@ -162,13 +168,23 @@ func (m *manager) Apply(pid int) error {
 	return nil
 }
 
+// Set writes r; resources equal to those this manager's last Set wrote are
+// there already, and are not written again.
 func (m *manager) Set(r *specs.LinuxResources) error {
+	js, jerr := json.Marshal(r)
+	if jerr == nil && m.set != nil && bytes.Equal(js, m.set) {
+		return nil
+	}
+	m.set = nil
 	res, err := toResources(r, m.v2)
 	if err == nil {
 		err = m.lib.Set(res)
 	}
 	if err != nil {
 		return fmt.Errorf("setting resources of cgroup %s: %w", m.path, err)
+	}
+	if jerr == nil {
+		m.set = js
 	}
 	return nil
 }
