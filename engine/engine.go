@@ -83,6 +83,13 @@ func Open(root string) (*Engine, error) {
 	return e, nil
 }
 
+// Made says whether an engine was opened under root before: whether
+// opening one there makes nothing new.
+func Made(root string) bool {
+	_, err := os.Stat(filepath.Join(root, containersDir))
+	return err == nil
+}
+
 // emit appends an event; a journal that cannot be written must not fail the
 // operation it describes, so the error is dropped.
 func (e *Engine) emit(typ, action, id string, attrs map[string]string) {

@@ -13,6 +13,8 @@ import (
 	"github.com/berth-dev/berth/engine/container"
 	"github.com/berth-dev/berth/engine/launch"
 	"github.com/berth-dev/berth/engine/logs"
+	"github.com/berth-dev/berth/engine/runner"
+	"github.com/berth-dev/berth/engine/runner/seccomp"
 	"github.com/berth-dev/berth/engine/supervisor"
 )
 
@@ -40,9 +42,24 @@ func addSupervise(root *cobra.Command, opts *Options) {
 			// The supervisor outlives the terminal that started it.
 			signal.Ignore(unix.SIGHUP, unix.SIGPIPE)
 			ctx := context.WithoutCancel(cmd.Context())
-			// Launched ahead of its container: go on when told to; end
-			// quietly, having touched nothing under the root, when the
-			// launch was given up.
+			// Launched ahead of its container, it makes what needs no
+			// record while it waits to be told to go: the container's
+			// cgroup, the seccomp filter of a container with docker's
+			// capabilities and, under a root made already, the engine. When
+			// the launch is given up it ends quietly: the cgroup goes, and
+			// nothing under the root changed.
+			rt := engine.NewRuntime(opts.Root)
+			rt.Precreate(args[0])
+			defer rt.DropPrecreated()
+			seccomp.Warm(runner.DefaultCaps)
+			var e *engine.Engine
+			var nw *engine.Networker
+			var err error
+			opened := false
+			if engine.Made(opts.Root) {
+				e, nw, err = openSupervising(ctx, opts)
+				opened = true
+			}
 			if goFd > 0 {
 				f := os.NewFile(uintptr(goFd), "go")
 				b := make([]byte, 1)
@@ -53,21 +70,9 @@ func addSupervise(root *cobra.Command, opts *Options) {
 				}
 				waitAttach = b[0] == launch.GoAttached
 			}
-			// The container's cgroup is made while the supervisor opens
-			// the engine, reads the record and mounts the rootfs.
-			rt := engine.NewRuntime(opts.Root)
-			rt.Precreate(args[0])
-			defer rt.DropPrecreated()
-			e, err := engine.Open(opts.Root)
-			if err != nil {
-				ready(err)
-				return err
+			if !opened {
+				e, nw, err = openSupervising(ctx, opts)
 			}
-			if err := wireEngine(ctx, e, opts); err != nil {
-				ready(err)
-				return err
-			}
-			nw, err := engine.NewNetworker(opts.Root, e.Containers)
 			if err != nil {
 				ready(err)
 				return err
@@ -96,4 +101,20 @@ func addSupervise(root *cobra.Command, opts *Options) {
 	cmd.Flags().IntVar(&readyFd, "ready-fd", 0, "descriptor to report the first start on")
 	cmd.Flags().IntVar(&goFd, "go-fd", 0, "descriptor to wait on for a byte before starting")
 	root.AddCommand(cmd)
+}
+
+// openSupervising opens the engine and the networks a supervisor works with.
+func openSupervising(ctx context.Context, opts *Options) (*engine.Engine, *engine.Networker, error) {
+	e, err := engine.Open(opts.Root)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := wireEngine(ctx, e, opts); err != nil {
+		return nil, nil, err
+	}
+	nw, err := engine.NewNetworker(opts.Root, e.Containers)
+	if err != nil {
+		return nil, nil, err
+	}
+	return e, nw, nil
 }
