@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/berth-dev/berth/engine/container"
 	"github.com/berth-dev/berth/engine/events"
+	"github.com/berth-dev/berth/engine/runner"
 	"github.com/berth-dev/berth/engine/volume"
 )
 
@@ -81,6 +83,15 @@ func Open(root string) (*Engine, error) {
 	e := &Engine{Root: root, Containers: cs, Volumes: vs, Events: j}
 	vs.InUse = e.volumeUsers
 	return e, nil
+}
+
+// WarmCodecs builds the JSON codecs of what a container's start reads and
+// writes (its record, its events, its config and runtime state), which
+// encoding/json builds on their first use in a process.
+func WarmCodecs() {
+	_, _ = json.Marshal(&container.Record{})
+	_, _ = json.Marshal(&events.Event{})
+	runner.WarmCodecs()
 }
 
 // Made says whether an engine was opened under root before: whether

@@ -45,13 +45,15 @@ func addSupervise(root *cobra.Command, opts *Options) {
 			// Launched ahead of its container, it makes what needs no
 			// record while it waits to be told to go: the container's
 			// cgroup, the seccomp filter of a container with docker's
-			// capabilities and, under a root made already, the engine. When
+			// capabilities, the JSON codecs and, under a root made already,
+			// the engine. When
 			// the launch is given up it ends quietly: the cgroup goes, and
 			// nothing under the root changed.
 			rt := engine.NewRuntime(opts.Root)
 			rt.Precreate(args[0])
 			defer rt.DropPrecreated()
 			seccomp.Warm(runner.DefaultCaps)
+			go engine.WarmCodecs()
 			var e *engine.Engine
 			var nw *engine.Networker
 			var err error
