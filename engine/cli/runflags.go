@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -9,6 +10,22 @@ import (
 	"github.com/berth-dev/berth/engine"
 	"github.com/berth-dev/berth/engine/opts"
 )
+
+// list is a repeatable string flag that works as pflag's StringArray does.
+// A StringArray formats its default, as CSV through a buffer of its own,
+// when it is defined: run has twenty of them, made in every `berth run`.
+type list []string
+
+func (l *list) Set(v string) error { *l = append(*l, v); return nil }
+func (l *list) Type() string       { return "stringArray" }
+
+// String is empty for no values, so that help shows no default for them.
+func (l *list) String() string {
+	if len(*l) == 0 {
+		return ""
+	}
+	return "[" + strings.Join(*l, ",") + "]"
+}
 
 // runFlags are the flags `run` and `create` share, as docker names them.
 type runFlags struct {
@@ -27,23 +44,23 @@ type runFlags struct {
 func (f *runFlags) add(fl *pflag.FlagSet) {
 	fl.SetInterspersed(false) // flags after the image belong to the command
 	fl.StringVar(&f.name, "name", "", "assign a name to the container")
-	fl.StringArrayVarP(&f.env, "env", "e", nil, "set environment variables")
-	fl.StringArrayVar(&f.envFiles, "env-file", nil, "read in a file of environment variables")
+	fl.VarP((*list)(&f.env), "env", "e", "set environment variables")
+	fl.Var((*list)(&f.envFiles), "env-file", "read in a file of environment variables")
 	fl.StringVarP(&f.workdir, "workdir", "w", "", "working directory inside the container")
 	fl.StringVarP(&f.user, "user", "u", "", "username or UID (format: <name|uid>[:<group|gid>])")
 	fl.StringVarP(&f.hostname, "hostname", "h", "", "container host name")
 	fl.StringVar(&f.entrypoint, "entrypoint", "", "overwrite the default ENTRYPOINT of the image")
-	fl.StringArrayVarP(&f.ports, "publish", "p", nil, "publish a container's port(s) to the host")
+	fl.VarP((*list)(&f.ports), "publish", "p", "publish a container's port(s) to the host")
 	fl.BoolVarP(&f.publishAll, "publish-all", "P", false, "publish all exposed ports to random ports")
-	fl.StringArrayVarP(&f.volumes, "volume", "v", nil, "bind mount a volume")
-	fl.StringArrayVar(&f.mounts, "mount", nil, "attach a filesystem mount to the container")
-	fl.StringArrayVar(&f.tmpfs, "tmpfs", nil, "mount a tmpfs directory")
+	fl.VarP((*list)(&f.volumes), "volume", "v", "bind mount a volume")
+	fl.Var((*list)(&f.mounts), "mount", "attach a filesystem mount to the container")
+	fl.Var((*list)(&f.tmpfs), "tmpfs", "mount a tmpfs directory")
 	fl.StringVarP(&f.memory, "memory", "m", "", "memory limit")
 	fl.StringVar(&f.cpus, "cpus", "", "number of CPUs")
 	fl.StringVar(&f.cpuset, "cpuset-cpus", "", "CPUs in which to allow execution (0-3, 0,1)")
 	fl.Int64Var(&f.pidsLimit, "pids-limit", 0, "tune container pids limit (-1 for unlimited)")
 	fl.StringVar(&f.network, "network", "", "connect a container to a network (bridge, none, host, or a name)")
-	fl.StringArrayVar(&f.aliases, "network-alias", nil, "add network-scoped alias for the container")
+	fl.Var((*list)(&f.aliases), "network-alias", "add network-scoped alias for the container")
 	fl.StringVar(&f.restart, "restart", "no", "restart policy to apply when a container exits")
 	fl.BoolVarP(&f.tty, "tty", "t", false, "allocate a pseudo-TTY")
 	fl.BoolVarP(&f.interactive, "interactive", "i", false, "keep STDIN open even if not attached")
@@ -51,26 +68,26 @@ func (f *runFlags) add(fl *pflag.FlagSet) {
 	fl.BoolVar(&f.init, "init", false, "run an init inside the container that forwards signals and reaps processes")
 	fl.BoolVar(&f.readOnly, "read-only", false, "mount the container's root filesystem as read only")
 	fl.BoolVar(&f.privileged, "privileged", false, "give extended privileges to this container")
-	fl.StringArrayVar(&f.capAdd, "cap-add", nil, "add Linux capabilities")
-	fl.StringArrayVar(&f.capDrop, "cap-drop", nil, "drop Linux capabilities")
-	fl.StringArrayVar(&f.securityOpt, "security-opt", nil, "security options")
+	fl.Var((*list)(&f.capAdd), "cap-add", "add Linux capabilities")
+	fl.Var((*list)(&f.capDrop), "cap-drop", "drop Linux capabilities")
+	fl.Var((*list)(&f.securityOpt), "security-opt", "security options")
 	fl.StringVar(&f.stopSignal, "stop-signal", "", "signal to stop the container")
 	fl.IntVar(&f.stopTimeout, "stop-timeout", 0, "timeout (in seconds) to stop a container")
-	fl.StringArrayVarP(&f.labels, "label", "l", nil, "set meta data on a container")
+	fl.VarP((*list)(&f.labels), "label", "l", "set meta data on a container")
 	fl.StringVar(&f.healthCmd, "health-cmd", "", "command to run to check health")
 	fl.DurationVar(&f.healthInterval, "health-interval", 0, "time between running the check")
 	fl.DurationVar(&f.healthTimeout, "health-timeout", 0, "maximum time to allow one check to run")
 	fl.DurationVar(&f.healthStart, "health-start-period", 0, "start period for the container to initialize")
 	fl.IntVar(&f.healthRetries, "health-retries", 0, "consecutive failures needed to report unhealthy")
 	fl.BoolVar(&f.noHealthcheck, "no-healthcheck", false, "disable any container-specified HEALTHCHECK")
-	fl.StringArrayVar(&f.addHosts, "add-host", nil, "add a custom host-to-IP mapping (host:ip; ip may be host-gateway)")
-	fl.StringArrayVar(&f.dns, "dns", nil, "set custom DNS servers")
-	fl.StringArrayVar(&f.dnsSearch, "dns-search", nil, "set custom DNS search domains")
-	fl.StringArrayVar(&f.dnsOptions, "dns-option", nil, "set DNS options")
-	fl.StringArrayVar(&f.sysctls, "sysctl", nil, "set namespaced kernel parameters")
-	fl.StringArrayVar(&f.ulimits, "ulimit", nil, "set a resource limit (name=soft[:hard])")
-	fl.StringArrayVar(&f.groupAdd, "group-add", nil, "add additional groups to join")
-	fl.StringArrayVar(&f.expose, "expose", nil, "expose a port or a range of ports (published by -P)")
+	fl.Var((*list)(&f.addHosts), "add-host", "add a custom host-to-IP mapping (host:ip; ip may be host-gateway)")
+	fl.Var((*list)(&f.dns), "dns", "set custom DNS servers")
+	fl.Var((*list)(&f.dnsSearch), "dns-search", "set custom DNS search domains")
+	fl.Var((*list)(&f.dnsOptions), "dns-option", "set DNS options")
+	fl.Var((*list)(&f.sysctls), "sysctl", "set namespaced kernel parameters")
+	fl.Var((*list)(&f.ulimits), "ulimit", "set a resource limit (name=soft[:hard])")
+	fl.Var((*list)(&f.groupAdd), "group-add", "add additional groups to join")
+	fl.Var((*list)(&f.expose), "expose", "expose a port or a range of ports (published by -P)")
 	fl.StringVar(&f.shmSize, "shm-size", "", "size of /dev/shm")
 }
 
