@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -110,8 +111,13 @@ func (s *Store) CollectStale() {
 	}
 	for _, e := range ents {
 		if strings.HasPrefix(e.Name(), trashPrefix) {
-			// A removal that stopped before deleting the files.
-			os.RemoveAll(filepath.Join(s.dir, e.Name()))
+			// A removal that stopped before deleting the files. A young
+			// one is still being deleted by its own process (the
+			// supervisor of a self-removing container purges after it
+			// answered its client, with the rootfs still unmounting).
+			if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > staleTrash {
+				os.RemoveAll(filepath.Join(s.dir, e.Name()))
+			}
 			continue
 		}
 		if fi, err := os.Stat(filepath.Join(s.dir, e.Name(), "container.json")); err == nil && fi.Size() == 0 {
@@ -335,6 +341,9 @@ func (s *Store) Discard(id string, before func(dir string) error) (purge func() 
 	if err := os.Rename(s.Dir(id), trash); err != nil {
 		return nil, fmt.Errorf("removing container %s: %w", rec.Name, err)
 	}
+	// Its age counts from now (see CollectStale).
+	now := time.Now()
+	_ = os.Chtimes(trash, now, now)
 	s.releaseName(rec.Name, id)
 	return func() error {
 		if before != nil {
@@ -351,6 +360,10 @@ func (s *Store) Discard(id string, before func(dir string) error) (purge func() 
 
 // trashPrefix names a removed container's directory until it is deleted.
 const trashPrefix = ".removing-"
+
+// staleTrash is the age at which CollectStale deletes a removed container's
+// directory that its removal left behind.
+const staleTrash = time.Minute
 
 func (s *Store) read(id string) (*Record, error) {
 	b, err := os.ReadFile(filepath.Join(s.Dir(id), "container.json"))

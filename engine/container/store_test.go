@@ -73,7 +73,7 @@ func TestRenameAndRemove(t *testing.T) {
 }
 
 // A discarded container is gone from the store at once; its files go at
-// purge, or at the next CollectStale when a purge never ran.
+// purge or, when a purge never ran, at a CollectStale a minute on.
 func TestDiscardThenPurge(t *testing.T) {
 	dir := t.TempDir()
 	s, _ := Open(dir)
@@ -99,9 +99,16 @@ func TestDiscardThenPurge(t *testing.T) {
 	}
 	_, err = s.Discard(b.ID, nil) // never purged
 	must(t, err)
+	trash := filepath.Join(dir, trashPrefix+b.ID)
 	s.CollectStale()
-	if _, err := os.Stat(filepath.Join(dir, trashPrefix+b.ID)); !os.IsNotExist(err) {
-		t.Fatalf("CollectStale left a removal's files: %v", err)
+	if _, err := os.Stat(trash); err != nil {
+		t.Fatalf("CollectStale took a removal still under way: %v", err)
+	}
+	old := time.Now().Add(-staleTrash - time.Second)
+	must(t, os.Chtimes(trash, old, old))
+	s.CollectStale()
+	if _, err := os.Stat(trash); !os.IsNotExist(err) {
+		t.Fatalf("CollectStale left a stale removal's files: %v", err)
 	}
 }
 
