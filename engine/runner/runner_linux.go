@@ -52,6 +52,7 @@ type Container struct {
 	stdio   *childStdio
 	console *os.File
 	oomBase uint64
+	mounts  *os.File // the init's mount namespace
 
 	waitOnce sync.Once
 	exit     Exit
@@ -259,6 +260,12 @@ func (c *Container) startInit(self string, flags uintptr, prog []byte, stdio Std
 	progR.Close()
 	c.rec.Pid = cmd.Process.Pid
 	c.rec.PidStart, _ = procStart(c.rec.Pid)
+	// Held until Delete: when the init exits, tearing its mounts down
+	// (which waits for an RCU grace period) would stand between its exit
+	// and whoever waits for it.
+	if f, err := os.Open(fmt.Sprintf("/proc/%d/ns/mnt", c.rec.Pid)); err == nil {
+		c.mounts = f
+	}
 	if !inside {
 		if err := c.cg.Apply(c.rec.Pid); err != nil {
 			return fmt.Errorf("moving the init into cgroup %s: %w", c.rec.CgroupPath, err)
@@ -294,6 +301,10 @@ func (c *Container) destroy() {
 	}
 	if c.console != nil {
 		c.console.Close()
+	}
+	if c.mounts != nil {
+		c.mounts.Close()
+		c.mounts = nil
 	}
 	_ = os.RemoveAll(c.dir)
 }

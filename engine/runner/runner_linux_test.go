@@ -490,3 +490,49 @@ func TestCreateTakesACgroupMadeBeforehand(t *testing.T) {
 		t.Errorf("the cgroup made at %s, not the config's, was left", other.Path())
 	}
 }
+
+// The init's mount namespace outlives the init until Delete: its teardown
+// does not stand between the init's exit and Wait.
+func TestMountNamespaceHeldUntilDelete(t *testing.T) {
+	e := newEnv(t)
+	s := e.spec("exec sleep 30")
+	c, err := e.r.Create(context.Background(), "mnt", s, runner.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Delete(true)
+	ns, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/mnt", c.Pid()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if self, _ := os.Readlink("/proc/self/ns/mnt"); ns == self {
+		t.Fatalf("the init shares this process's mount namespace %s", ns)
+	}
+	held := func() bool {
+		ents, _ := os.ReadDir("/proc/self/fd")
+		for _, ent := range ents {
+			if l, _ := os.Readlink("/proc/self/fd/" + ent.Name()); l == ns {
+				return true
+			}
+		}
+		return false
+	}
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Signal(unix.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if !held() {
+		t.Errorf("after the init's exit, no descriptor holds its mount namespace %s", ns)
+	}
+	if err := c.Delete(true); err != nil {
+		t.Fatal(err)
+	}
+	if held() {
+		t.Errorf("Delete left the mount namespace %s open", ns)
+	}
+}
