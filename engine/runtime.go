@@ -198,6 +198,7 @@ func (p *Preparer) Prepare(ctx context.Context, rec *container.Record) (*specs.S
 		cleanup()
 		return nil, nil, err
 	}
+	go premakeEtc(rootfs, sf)
 	if err := e.copyUp(rec, rootfs); err != nil {
 		cleanup()
 		return nil, nil, err
@@ -220,6 +221,37 @@ func (p *Preparer) Prepare(ctx context.Context, rec *container.Record) (*specs.S
 		spec.Linux.Seccomp = seccomp.Default(spec.Process.Capabilities.Bounding)
 	}
 	return spec, cleanup, nil
+}
+
+// premakeEtc makes, in the rootfs, the empty files that the container's
+// /etc/hosts, /etc/hostname and /etc/resolv.conf are bound onto, where the
+// image lacks them. The init would make them itself, /etc copied up to the
+// container's layer first, between its other mounts: made here, while the
+// runtime starts the init, they are there when it gets to them (and if
+// not, it makes them as before). Paths resolve inside the rootfs, without
+// symlinks: an /etc or a file the image has there is the init's to handle.
+func premakeEtc(rootfs string, sf SpecFiles) {
+	root, err := unix.Open(rootfs, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return
+	}
+	defer unix.Close(root)
+	etc, err := unix.Openat2(root, "etc", &unix.OpenHow{
+		Flags:   unix.O_PATH | unix.O_DIRECTORY | unix.O_CLOEXEC,
+		Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_NO_MAGICLINKS | unix.RESOLVE_NO_XDEV,
+	})
+	if err != nil {
+		return
+	}
+	defer unix.Close(etc)
+	for name, src := range map[string]string{"hosts": sf.Hosts, "hostname": sf.Hostname, "resolv.conf": sf.ResolvConf} {
+		if src == "" {
+			continue
+		}
+		if fd, err := unix.Openat(etc, name, unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_RDONLY|unix.O_CLOEXEC, 0o644); err == nil {
+			unix.Close(fd)
+		}
+	}
 }
 
 // basicFiles writes /etc/hostname and /etc/hosts with the container's own
