@@ -157,7 +157,7 @@ func (n *Networker) Attach(ctx context.Context, rec *container.Record, nsPath st
 		eps[0].Ports = append(eps[0].Ports, portString(m))
 	}
 	rec.Network = eps
-	n.refreshHosts(rec)
+	n.refreshHosts(rec, nil)
 	return eps, nil
 }
 
@@ -303,7 +303,7 @@ func (n *Networker) detach(rec *container.Record, dropLinks bool) error {
 	}
 	err := n.leave(rec.ID, eps, dropLinks)
 	rec.Network = nil
-	n.refreshHosts(rec)
+	n.refreshHosts(rec, eps)
 	return err
 }
 
@@ -353,7 +353,7 @@ func (n *Networker) Connect(ctx context.Context, ref, name string, aliases []str
 	if err != nil {
 		return nil, err
 	}
-	n.refreshHosts(rec)
+	n.refreshHosts(rec, []container.Endpoint{{Network: nw.Name}})
 	return rec, nil
 }
 
@@ -419,7 +419,7 @@ func (n *Networker) Disconnect(ctx context.Context, ref, name string) (*containe
 			errs = append(errs, pool.Release(rec.ID))
 		}
 	}
-	n.refreshHosts(rec)
+	n.refreshHosts(rec, []container.Endpoint{{Network: nw.Name}})
 	return rec, errors.Join(errs...)
 }
 
@@ -540,9 +540,15 @@ func writeIfMissing(path string, b []byte) error {
 // refreshHosts rewrites /etc/hosts of every running container: each gets
 // its own entry and, on each user-defined network it shares with others,
 // their names and aliases there, as docker's embedded DNS would answer
-// them. changed is the container whose endpoints just changed; it counts as
-// running with the endpoints it holds.
-func (n *Networker) refreshHosts(changed *container.Record) {
+// them. changed is the container whose endpoints just changed, from was; it
+// counts as running with the endpoints it holds.
+func (n *Networker) refreshHosts(changed *container.Record, was []container.Endpoint) {
+	if !onUserNetwork(changed.Network) && !onUserNetwork(was) {
+		// Only there do containers list each other: the changed one's
+		// own hosts are all that change, and no record need be read.
+		n.writeHosts(changed, nil)
+		return
+	}
 	recs, err := n.Containers.List()
 	if err != nil {
 		return
@@ -558,33 +564,49 @@ func (n *Networker) refreshHosts(changed *container.Record) {
 			members = append(members, r)
 		}
 	}
-	if !slices.ContainsFunc(members, func(r *container.Record) bool { return r.ID == changed.ID }) {
-		_ = writeInPlace(filepath.Join(n.Containers.Dir(changed.ID), "hosts"), netsetup.Hosts(extraHosts(changed.Config, n.gateway(changed))))
+	if len(changed.Network) == 0 {
+		n.writeHosts(changed, nil)
 	}
 	for _, me := range members {
+		n.writeHosts(me, members)
+	}
+}
+
+// onUserNetwork says whether any of the endpoints is on a user-defined
+// network.
+func onUserNetwork(eps []container.Endpoint) bool {
+	return slices.ContainsFunc(eps, func(ep container.Endpoint) bool { return ep.Network != netsetup.DefaultNetwork })
+}
+
+// writeHosts writes a container's /etc/hosts: its own entry, its peers
+// among members on the user-defined networks it shares with them, and its
+// --add-host entries.
+func (n *Networker) writeHosts(me *container.Record, members []*container.Record) {
+	var entries []netsetup.HostEntry
+	if len(me.Network) > 0 {
 		own, err := netip.ParseAddr(me.Network[0].IP)
 		if err != nil {
+			return
+		}
+		entries = append(entries, netsetup.HostEntry{Addr: own, Names: []string{hostname(me)}})
+	}
+	for _, mine := range me.Network {
+		if mine.Network == netsetup.DefaultNetwork {
 			continue
 		}
-		entries := []netsetup.HostEntry{{Addr: own, Names: []string{hostname(me)}}}
-		for _, mine := range me.Network {
-			if mine.Network == netsetup.DefaultNetwork {
+		for _, p := range members {
+			if p.ID == me.ID {
 				continue
 			}
-			for _, p := range members {
-				if p.ID == me.ID {
-					continue
-				}
-				for _, theirs := range p.Network {
-					if a, err := netip.ParseAddr(theirs.IP); err == nil && theirs.Network == mine.Network {
-						entries = append(entries, netsetup.HostEntry{Addr: a, Names: append([]string{p.Name}, aliasesOn(p, theirs.Network)...)})
-					}
+			for _, theirs := range p.Network {
+				if a, err := netip.ParseAddr(theirs.IP); err == nil && theirs.Network == mine.Network {
+					entries = append(entries, netsetup.HostEntry{Addr: a, Names: append([]string{p.Name}, aliasesOn(p, theirs.Network)...)})
 				}
 			}
 		}
-		entries = append(entries, extraHosts(me.Config, n.gateway(me))...)
-		_ = writeInPlace(filepath.Join(n.Containers.Dir(me.ID), "hosts"), netsetup.Hosts(entries))
 	}
+	entries = append(entries, extraHosts(me.Config, n.gateway(me))...)
+	_ = writeInPlace(filepath.Join(n.Containers.Dir(me.ID), "hosts"), netsetup.Hosts(entries))
 }
 
 // aliasesOn is the container's --network-alias or --alias names on network.
