@@ -60,6 +60,8 @@ const (
 	containersDir = "containers"
 	volumesDir    = "volumes"
 	eventsFile    = "events.log"
+	// SeccompCache holds compiled seccomp filters (see seccomp.WarmFrom).
+	SeccompCache = "cache/seccomp"
 )
 
 // Open opens the engine's own stores under root. The caller fills in the

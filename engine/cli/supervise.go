@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
@@ -48,11 +49,11 @@ func addSupervise(root *cobra.Command, opts *Options) {
 			// capabilities, the JSON codecs and, under a root made already,
 			// the engine. When
 			// the launch is given up it ends quietly: the cgroup goes, and
-			// nothing under the root changed.
+			// nothing of the container was made.
 			rt := engine.NewRuntime(opts.Root)
 			rt.Precreate(args[0])
 			defer rt.DropPrecreated()
-			seccomp.Warm(runner.DefaultCaps)
+			seccomp.WarmFrom(filepath.Join(opts.Root, engine.SeccompCache), runner.DefaultCaps)
 			go engine.WarmCodecs()
 			var e *engine.Engine
 			var nw *engine.Networker

@@ -22,8 +22,8 @@ const maxInstructions = 4096
 // skipped (see UnknownSyscalls); a profile with no known name at all is an
 // error wrapping ErrNoKnownSyscalls.
 //
-// A profile equal in every field to one compiled before in this process (by
-// Warm, say) gets that filter without being compiled again.
+// A profile equal in every field to one compiled before in this process (or
+// found by WarmFrom) gets that filter without being compiled again.
 func Compile(cfg *specs.LinuxSeccomp) ([]unix.SockFilter, error) {
 	return compileMemo(cfg)
 }

@@ -1,6 +1,9 @@
 package seccomp
 
 import (
+	"crypto/sha256"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"testing"
@@ -95,17 +98,69 @@ func TestCompileMemoByContent(t *testing.T) {
 	}
 }
 
-// Warm compiles the default profile for a capability set; Compile of that
-// profile then returns what compiling it gives.
-func TestWarm(t *testing.T) {
-	caps := []string{"CAP_CHOWN", "CAP_SYS_PTRACE"}
-	Warm(caps)
-	want, err := compileFilter(Default(caps))
+// The cache of compiled filters: an entry is written once, read back by
+// another process (here: with the memo emptied), and compiled anew when it
+// does not check out; other binaries' entries go.
+func TestWarmFromCache(t *testing.T) {
+	dir := t.TempDir()
+	forget := func() {
+		memo.Lock()
+		memo.filters = nil
+		memo.Unlock()
+	}
+	want, err := compileFilter(Default(dockerCaps))
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := Compile(Default(caps))
-	if err != nil || !slices.Equal(got, want) {
-		t.Fatalf("Compile after Warm differs (%v)", err)
+	stale := filepath.Join(dir, "0123456789abcdef-00")
+	if err := os.WriteFile(stale, []byte("another binary's"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	forget()
+	warmFrom(dir, dockerCaps)
+	ents, _ := os.ReadDir(dir)
+	if len(ents) != 1 {
+		t.Fatalf("cache holds %v, want one entry (the other binary's gone)", ents)
+	}
+	entry := filepath.Join(dir, ents[0].Name())
+	if got, ok := readCached(entry); !ok || !slices.Equal(got, want) {
+		t.Fatalf("the cached filter differs from the profile's (%v)", ok)
+	}
+
+	// Read back: the memo gets the entry's filter, nothing is compiled
+	// (the entry is left as it was).
+	forget()
+	before, _ := os.Stat(entry)
+	warmFrom(dir, dockerCaps)
+	if got, err := Compile(Default(dockerCaps)); err != nil || !slices.Equal(got, want) {
+		t.Fatalf("Compile after a cache hit: %v", err)
+	}
+	if after, _ := os.Stat(entry); !after.ModTime().Equal(before.ModTime()) {
+		t.Errorf("a valid entry was written again")
+	}
+
+	// A damaged entry is not used, and is written anew.
+	b, _ := os.ReadFile(entry)
+	b[10] ^= 0xff
+	if err := os.WriteFile(entry, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := readCached(entry); ok {
+		t.Fatal("a damaged entry checked out")
+	}
+	forget()
+	warmFrom(dir, dockerCaps)
+	if got, err := Compile(Default(dockerCaps)); err != nil || !slices.Equal(got, want) {
+		t.Fatalf("Compile after a damaged entry: %v", err)
+	}
+	if got, ok := readCached(entry); !ok || !slices.Equal(got, want) {
+		t.Errorf("the damaged entry was not written anew")
+	}
+	for _, b := range [][]byte{nil, make([]byte, sha256.Size), make([]byte, sha256.Size+3)} {
+		path := filepath.Join(dir, "short")
+		os.WriteFile(path, b, 0o600)
+		if _, ok := readCached(path); ok {
+			t.Errorf("an entry of %d bytes checked out", len(b))
+		}
 	}
 }
