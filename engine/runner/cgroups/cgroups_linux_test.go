@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	lib "github.com/opencontainers/cgroups"
+	"github.com/opencontainers/cgroups/fs"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -689,5 +691,31 @@ func TestSetSkipsWhatItWroteLast(t *testing.T) {
 	}
 	if err := m.Set(limit(100)); err != nil || pidsMax() != "100" {
 		t.Fatalf("Set(pids 100) after 150: %v, pids.max %s", err, pidsMax())
+	}
+}
+
+// berth finds a cgroup's directories, from one read of mountinfo, where
+// runc's fs driver finds them itself.
+func TestV1PathsAsTheDriverFindsThem(t *testing.T) {
+	requireCgroups(t)
+	if IsV2() {
+		t.Skip("the host has the unified hierarchy only")
+	}
+	path := "/berth-test/paths"
+	l, err := fs.NewManager(&lib.Cgroup{Path: path, Resources: &lib.Resources{}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, got := l.GetPaths(), v1Paths(path)
+	if len(got) != len(want) {
+		t.Errorf("%d hierarchies, the driver finds %d:\n%v\n%v", len(got), len(want), got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%q: %q, the driver finds %q", k, got[k], v)
+		}
+	}
+	if s := unescapeMountinfo(`/mnt/a\040b\134c`); s != `/mnt/a b\c` {
+		t.Errorf("unescaped %q", s)
 	}
 }

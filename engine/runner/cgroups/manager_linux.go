@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -132,7 +134,7 @@ func newManager(path string, res *lib.Resources) (*manager, error) {
 		m.stats = newStatsReaderV2(dir)
 		return m, nil
 	}
-	l, err := fs.NewManager(cg, nil)
+	l, err := fs.NewManager(cg, v1Paths(path))
 	if err != nil {
 		return nil, err
 	}
@@ -264,4 +266,79 @@ func (m *manager) Close() error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.stats.Close()
+}
+
+// v1Subsystems are the hierarchies runc's fs driver makes a cgroup in, when
+// mounted, in its order.
+var v1Subsystems = []string{"cpuset", "devices", "memory", "cpu", "cpuacct", "pids", "blkio", "hugetlb",
+	"net_cls", "net_prio", "perf_event", "freezer", "rdma", "name=systemd", "misc", ""}
+
+// v1Paths is the directory of cgroup path in each hierarchy, as runc's fs
+// driver finds them, from one read of mountinfo: the driver reads it once
+// per subsystem, which costs a supervisor most of a millisecond. It
+// returns nil, for the driver to look itself, where it finds no cgroup v1
+// hierarchy.
+func v1Paths(path string) map[string]string {
+	b, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return nil
+	}
+	type mount struct {
+		point string
+		names []string
+	}
+	var mounts []mount
+	for line := range strings.Lines(string(b)) {
+		left, right, ok := strings.Cut(line, " - ")
+		f, r := strings.Fields(left), strings.Fields(right)
+		if !ok || len(f) < 5 || len(r) < 3 {
+			continue
+		}
+		point := unescapeMountinfo(f[4])
+		switch r[0] {
+		case "cgroup":
+			mounts = append(mounts, mount{point, strings.Split(r[2], ",")})
+		case "cgroup2":
+			mounts = append(mounts, mount{point, []string{""}})
+		}
+	}
+	if !slices.ContainsFunc(mounts, func(m mount) bool { return m.names[0] != "" }) {
+		return nil
+	}
+	root := filepath.Dir(mounts[0].point)
+	if slices.ContainsFunc(mounts, func(m mount) bool { return filepath.Dir(m.point) == unifiedRoot }) {
+		root = unifiedRoot
+	}
+	paths := map[string]string{}
+	for _, name := range v1Subsystems {
+		for _, m := range mounts {
+			if strings.HasPrefix(m.point, root) && slices.Contains(m.names, name) {
+				paths[name] = filepath.Join(root, filepath.Base(m.point), path)
+				break
+			}
+		}
+	}
+	if paths["devices"] == "" {
+		return nil // the driver's own error, for the devices hierarchy is required
+	}
+	return paths
+}
+
+// unescapeMountinfo undoes mountinfo's octal escapes (\040 for a space).
+func unescapeMountinfo(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+3 < len(s) {
+			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
+				b.WriteByte(byte(n))
+				i += 3
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
 }
