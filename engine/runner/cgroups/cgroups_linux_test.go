@@ -132,13 +132,19 @@ func newTestCgroup(t *testing.T, r *specs.LinuxResources) Manager {
 	if err != nil {
 		t.Fatal(err)
 	}
+	destroyAtEnd(t, m, path)
+	return m
+}
+
+// destroyAtEnd destroys the cgroup at path when the test ends, checking that
+// nothing is left.
+func destroyAtEnd(t *testing.T, m Manager, path string) {
 	t.Cleanup(func() {
 		if err := m.Destroy(); err != nil {
 			t.Error(err)
 		}
 		assertGone(t, path)
 	})
-	return m
 }
 
 func testPath(t *testing.T) string {
@@ -654,12 +660,7 @@ func TestSetSkipsWhatItWroteLast(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		if err := m.Destroy(); err != nil {
-			t.Error(err)
-		}
-		assertGone(t, path)
-	})
+	destroyAtEnd(t, m, path)
 	mm := m.(*manager)
 	dir := mm.lib.Path("pids")
 	if dir == "" {
