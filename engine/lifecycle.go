@@ -62,14 +62,24 @@ func (e *Engine) Create(ctx context.Context, image string, o RunOptions) (*conta
 	if err := e.prepareMounts(rec, &undo); err != nil {
 		return fail(err)
 	}
-	if err := e.Containers.Create(rec); err != nil {
+	// The rootfs's snapshot, keyed by the ID, is made while the record is.
+	snapshotted := make(chan error, 1)
+	if e.Snapshots != nil {
+		go func() { snapshotted <- e.Snapshots.Create(ctx, rec.ID, img) }()
+	} else {
+		snapshotted <- nil
+	}
+	err = e.Containers.Create(rec)
+	serr := <-snapshotted
+	if serr == nil && e.Snapshots != nil {
+		undo = append(undo, func() { e.Snapshots.Remove(context.WithoutCancel(ctx), rec.ID) })
+	}
+	if err != nil {
 		return fail(err)
 	}
 	undo = append(undo, func() { e.Containers.Remove(rec.ID) })
-	if e.Snapshots != nil {
-		if err := e.Snapshots.Create(ctx, rec.ID, img); err != nil {
-			return fail(fmt.Errorf("creating the root filesystem of %s: %w", rec.Name, err))
-		}
+	if serr != nil {
+		return fail(fmt.Errorf("creating the root filesystem of %s: %w", rec.Name, serr))
 	}
 	e.emit(events.TypeContainer, "create", rec.ID, map[string]string{"name": rec.Name, "image": image})
 	return rec, nil
