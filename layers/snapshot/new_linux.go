@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -21,6 +22,7 @@ func New(root string) (Snapshotter, error) {
 		return nil, fmt.Errorf("opening snapshots: %w", err)
 	}
 	if _, err := os.Stat(filepath.Join(base, "overlay")); err == nil {
+		removeStaleChecks(base)
 		return NewOverlay(filepath.Join(base, "overlay"))
 	}
 	if _, err := os.Stat(filepath.Join(base, "copy")); err == nil {
@@ -49,11 +51,44 @@ func OverlaySupported(dir string) bool {
 	}
 	opts := fmt.Sprintf("lowerdir=%s,upperdir=%s,workdir=%s", filepath.Join(tmp, "lower"), filepath.Join(tmp, "upper"), filepath.Join(tmp, "work"))
 	merged := filepath.Join(tmp, "merged")
-	if err := unix.Mount("overlay", merged, "overlay", 0, opts); err != nil {
-		return false
+	// The test mount is made in a mount namespace of the thread's own, which
+	// goes with the thread: a process killed at any point leaves no mount
+	// on the host. Where no namespace can be made, it is made in place and
+	// undone.
+	inPlace := func() bool {
+		if unix.Mount("overlay", merged, "overlay", 0, opts) != nil {
+			return false
+		}
+		unix.Unmount(merged, unix.MNT_DETACH)
+		return true
 	}
-	unix.Unmount(merged, unix.MNT_DETACH)
-	return true
+	const isolated, notIsolated = 1, 2
+	result := make(chan int, 1)
+	go func() {
+		runtime.LockOSThread()
+		if unix.Unshare(unix.CLONE_NEWNS) != nil {
+			runtime.UnlockOSThread() // still in berth's namespace
+			result <- notIsolated
+			return
+		}
+		// From here the thread stays locked, and ends with the goroutine.
+		if unix.Mount("", "/", "", unix.MS_SLAVE|unix.MS_REC, "") != nil {
+			result <- notIsolated
+			return
+		}
+		if unix.Mount("overlay", merged, "overlay", 0, opts) != nil {
+			result <- 0
+			return
+		}
+		result <- isolated
+	}()
+	switch <-result {
+	case isolated:
+		return true
+	case notIsolated:
+		return inPlace()
+	}
+	return false
 }
 
 // checkPrefix starts the name of a test mount's directory, followed by the

@@ -1,6 +1,8 @@
 package snapshot_test
 
 import (
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/berth-dev/berth/layers/snapshot"
@@ -42,5 +44,22 @@ func TestNewPicksOverlayWhereItWorks(t *testing.T) {
 	}
 	if sn.Name() != want {
 		t.Fatalf("New chose %s, want %s", sn.Name(), want)
+	}
+}
+
+// The test mount is never seen in berth's mount namespace, so that a process
+// killed in the middle of it leaves none behind; nor is its directory left.
+func TestOverlayCheckLeavesNothing(t *testing.T) {
+	dir := t.TempDir()
+	snapshot.OverlaySupported(dir)
+	mi, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(mi), dir) {
+		t.Errorf("a mount under %s is left:\n%s", dir, mi)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+		t.Errorf("left in %s: %v", dir, ents)
 	}
 }
