@@ -38,6 +38,9 @@ func EnsureBridge(name string, gateway netip.Prefix, mtu int) error {
 	if err := netlink.AddrReplace(link, addr); err != nil {
 		return fmt.Errorf("giving bridge %s the address %s: %w", name, gateway, err)
 	}
+	if link.Attrs().Flags&net.FlagUp != 0 {
+		return nil
+	}
 	if err := netlink.LinkSetUp(link); err != nil {
 		return fmt.Errorf("bringing bridge %s up: %w", name, err)
 	}

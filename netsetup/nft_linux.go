@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/google/nftables"
@@ -89,18 +90,25 @@ func EnableNAT(bridge string, subnet netip.Prefix) error {
 	if err != nil {
 		return fmt.Errorf("nftables: %w", err)
 	}
+	// The network's rules, looked for first: found, the table and its
+	// chains (made with them) are there too, and one dump is all a
+	// container's start costs.
+	tag := []byte("net:" + bridge)
+	has := func(rules []*nftables.Rule) bool {
+		return slices.ContainsFunc(rules, func(r *nftables.Rule) bool { return string(r.UserData) == string(tag) })
+	}
+	if rules, err := c.GetRules(table, chainPostrouting); err == nil && has(rules) {
+		return nil
+	}
 	if err := ensureTable(c); err != nil {
 		return err
 	}
-	tag := []byte("net:" + bridge)
 	rules, err := c.GetRules(table, chainPostrouting)
 	if err != nil {
 		return fmt.Errorf("nftables: %w", err)
 	}
-	for _, r := range rules {
-		if string(r.UserData) == string(tag) {
-			return nil // set up already
-		}
+	if has(rules) {
+		return nil // set up meanwhile
 	}
 	addr := subnet.Masked().Addr().As4()
 	bits := net4Mask(subnet.Bits())
