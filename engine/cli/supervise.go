@@ -92,11 +92,23 @@ func addSupervise(root *cobra.Command, opts *Options) {
 					return e.RemoveStopped(ctx, rec, true)
 				},
 			}
-			err = s.Run(ctx, args[0], ready)
-			// --rm: a container that could not start goes too (one that
-			// ran was removed before its client heard the exit code).
+			// A start that failed is reported once the run's end is
+			// recorded and, for --rm, the container removed: the client's
+			// next call finds it as the report says (one that ran was
+			// removed before its client heard the exit code).
+			var failed error
+			err = s.Run(ctx, args[0], func(err error) {
+				if err != nil {
+					failed = err
+					return
+				}
+				ready(nil)
+			})
 			if rec, gerr := e.Containers.Get(args[0]); gerr == nil && rec.Config.AutoRemove {
 				_ = e.Remove(ctx, args[0], true, true)
+			}
+			if failed != nil {
+				ready(failed)
 			}
 			return err
 		},
