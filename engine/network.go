@@ -303,7 +303,11 @@ func (n *Networker) detach(rec *container.Record, dropLinks bool) error {
 	}
 	err := n.leave(rec.ID, eps, dropLinks)
 	rec.Network = nil
-	n.refreshHosts(rec, eps)
+	// Its own hosts are written again at its next start; its peers' list
+	// it only on user-defined networks.
+	if onUserNetwork(eps) {
+		n.refreshHosts(rec, eps)
+	}
 	return err
 }
 
