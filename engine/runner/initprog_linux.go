@@ -372,7 +372,6 @@ func (p *program) process(spec *specs.Spec, proc *specs.Process, isExec bool) er
 	p.op(nsenter.OpLookPath, str(proc.Cwd), str(pathEnv))
 	if !isExec {
 		p.op(nsenter.OpReady)
-		p.op(nsenter.OpWaitStart)
 	}
 	for _, r := range proc.Rlimits {
 		p.field("process.rlimits: %s %d:%d", r.Type, r.Soft, r.Hard)
@@ -416,6 +415,12 @@ func (p *program) process(spec *specs.Spec, proc *specs.Process, isExec bool) er
 	}
 	p.op(nsenter.OpUser, user...)
 	p.op(nsenter.OpCaps, num(c.effective), num(c.permitted), num(c.inheritable), num(c.ambient), num(last))
+	// The process is set up but for the filter of a no_new_privs process,
+	// installed as late as possible: the start only lets it exec.
+	if !isExec {
+		p.field("")
+		p.op(nsenter.OpWaitStart)
+	}
 	if proc.NoNewPrivileges {
 		installSeccomp()
 	}

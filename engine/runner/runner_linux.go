@@ -165,7 +165,13 @@ func (r *Runner) Create(ctx context.Context, id string, spec *specs.Spec, o Crea
 	go func() { wrote <- writeJSON(filepath.Join(dir, configFile), spec) }()
 	written := sync.OnceValue(func() error { return <-wrote })
 	defer written()
-	if err = unix.Mkfifo(fifo, 0o600); err != nil {
+	// The init waits on it as the container's user: anyone may write it
+	// (it is reached only through the init's descriptor, the state
+	// directory being berth's alone), as runc's.
+	if err = unix.Mkfifo(fifo, 0o600); err == nil {
+		err = os.Chmod(fifo, 0o622)
+	}
+	if err != nil {
 		err = fmt.Errorf("making the exec fifo: %w", err)
 	}
 	if cgErr := <-cgMade; cgErr != nil {
@@ -398,6 +404,9 @@ func (c *Container) Start() error {
 	fifo := filepath.Join(c.dir, fifoFile)
 	pidfd, err := c.rec.pidfd()
 	if err != nil {
+		if ierr := c.initError(); ierr != nil {
+			return ierr
+		}
 		return err
 	}
 	defer unix.Close(pidfd)
@@ -421,6 +430,9 @@ func (c *Container) Start() error {
 		break
 	}
 	if fds[0].Revents&unix.POLLIN == 0 {
+		if err := c.initError(); err != nil {
+			return err
+		}
 		return fmt.Errorf("container %s: its init exited before it started", c.ID)
 	}
 	var b [1]byte
@@ -474,6 +486,19 @@ func exitOf(ps *os.ProcessState) Exit {
 		return Exit{Code: 128 + int(ws.Signal()), Signal: unix.Signal(ws.Signal())}
 	}
 	return Exit{Code: ws.ExitStatus()}
+}
+
+// initError is what an init that ended before its start said on the sync
+// socket: the process's last steps (its working directory, user and
+// capabilities) come after it is ready, before the start.
+func (c *Container) initError() error {
+	if c.sync == nil {
+		return nil
+	}
+	if m, _, err := recv(c.sync); err == nil && m.Type == msgError {
+		return &ExitError{m.Code, m.Message}
+	}
+	return nil
 }
 
 // Signal sends sig to the container's init, through a pidfd so that it can
