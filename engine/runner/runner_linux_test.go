@@ -536,3 +536,30 @@ func TestMountNamespaceHeldUntilDelete(t *testing.T) {
 		t.Errorf("Delete left the mount namespace %s open", ns)
 	}
 }
+
+// The init becomes the container's process (user, capabilities, working
+// directory) before it waits for the start: a user without capabilities
+// still gets through the start, and a step that fails is the start's error.
+func TestProcessStepsBeforeTheStart(t *testing.T) {
+	e := newEnv(t)
+	s := e.spec("id -u; grep CapEff /proc/self/status")
+	s.Process.User = specs.User{UID: 1000, GID: 1000}
+	s.Process.Capabilities = &specs.LinuxCapabilities{}
+	out, x := e.run(s)
+	if x.Code != 0 || !strings.HasPrefix(out, "1000\n") || !strings.Contains(out, "CapEff:\t0000000000000000") {
+		t.Errorf("as user 1000 without capabilities: exit %d, output %q", x.Code, out)
+	}
+
+	s = e.spec("true")
+	s.Process.Cwd = "/etc/passwd"
+	c, err := e.r.Create(context.Background(), "cwd", s, runner.CreateOptions{})
+	if err != nil {
+		t.Fatalf("create: %v (the working directory is the start's to fail on)", err)
+	}
+	defer c.Delete(true)
+	err = c.Start()
+	var ee *runner.ExitError
+	if !errors.As(err, &ee) || !strings.Contains(ee.Error(), "process.cwd") {
+		t.Errorf("start with a file for a working directory: %v, want the init's error naming process.cwd", err)
+	}
+}
