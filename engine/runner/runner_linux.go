@@ -125,10 +125,6 @@ func (r *Runner) Create(ctx context.Context, id string, spec *specs.Spec, o Crea
 	fifo := filepath.Join(dir, fifoFile)
 	// The init's program is compiled while the cgroup and the state are
 	// made: the init then reads it as soon as it starts.
-	type compiled struct {
-		prog []byte
-		err  error
-	}
 	progc := make(chan compiled, 1)
 	go func() {
 		prog, err := compileInit(initConfig{Spec: spec, Rootfs: rootfs, Fifo: fifo})
@@ -180,17 +176,13 @@ func (r *Runner) Create(ctx context.Context, id string, spec *specs.Spec, o Crea
 	if err != nil {
 		return c, err
 	}
-	pc := <-progc
-	if pc.err != nil {
-		return c, pc.err
-	}
 	bundle := o.Bundle
 	if bundle == "" {
 		bundle = filepath.Dir(rootfs)
 	}
 	c.rec = record{State: State{OCIVersion: spec.Version, ID: id, Status: StatusCreating, Bundle: bundle, Rootfs: rootfs,
 		Created: time.Now().UTC(), Owner: "", Annotations: spec.Annotations}, CgroupPath: cgPath}
-	if err := c.startInit(r.self(), flags&^unix.CLONE_NEWCGROUP, pc.prog, o.Stdio, spec.Process.Terminal); err != nil {
+	if err := c.startInit(r.self(), flags&^unix.CLONE_NEWCGROUP, progc, o.Stdio, spec.Process.Terminal); err != nil {
 		return c, err
 	}
 	for {
@@ -220,9 +212,17 @@ func (r *Runner) Create(ctx context.Context, id string, spec *specs.Spec, o Crea
 	return c, ctx.Err()
 }
 
+// compiled is an init's program, or why it could not be compiled.
+type compiled struct {
+	prog []byte
+	err  error
+}
+
 // startInit starts the berth binary as an init with the given clone flags,
-// fills c's process fields and sends it its program.
-func (c *Container) startInit(self string, flags uintptr, prog []byte, stdio Stdio, terminal bool) error {
+// fills c's process fields and sends it its program once compiled: the
+// init starts while it is, and waits to read it. An init sent nothing
+// exits.
+func (c *Container) startInit(self string, flags uintptr, progc <-chan compiled, stdio Stdio, terminal bool) error {
 	parent, child, err := syncPair()
 	if err != nil {
 		return err
@@ -277,9 +277,13 @@ func (c *Container) startInit(self string, flags uintptr, prog []byte, stdio Std
 			return fmt.Errorf("moving the init into cgroup %s: %w", c.rec.CgroupPath, err)
 		}
 	}
+	pc := <-progc
+	if pc.err != nil {
+		return pc.err
+	}
 	// The init moves itself into the cgroup where it was not born, first
 	// thing.
-	return sendProgram(progW, append(joinProgram(join), prog...))
+	return sendProgram(progW, append(joinProgram(join), pc.prog...))
 }
 
 // initFailed explains an init that went away without a word.
