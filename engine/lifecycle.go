@@ -402,11 +402,14 @@ func (e *Engine) Reconcile(ctx context.Context) error {
 		if err != nil {
 			continue
 		}
-		// Look again under the lock: a supervisor may have just started.
-		if supervisor.Alive(e.Containers.Dir(r.ID)) {
+		// Look again under the lock: a supervisor may have just started,
+		// or recorded the end and gone since the record was read.
+		cur, err := e.Containers.Get(r.ID)
+		if err != nil || !isRunning(cur.State.Status) || supervisor.Alive(e.Containers.Dir(r.ID)) {
 			unlock()
 			continue
 		}
+		r = cur
 		if r.State.Pid > 0 {
 			signalContainer(r, unix.SIGKILL)
 		}

@@ -214,6 +214,45 @@ func TestReconcileMarksOrphansExited(t *testing.T) {
 	}
 }
 
+// A supervisor that records its container's end, and goes, while a
+// reconcile looks: the reconcile read the container as running and found no
+// supervisor, but the end recorded under the container's lock stands.
+func TestReconcileLeavesAnEndJustRecorded(t *testing.T) {
+	e := newEngine(t)
+	ctx := context.Background()
+	rec, _ := e.Create(ctx, "sh", RunOptions{Name: "ending"})
+	e.Containers.Update(rec.ID, func(r *container.Record) error {
+		r.State.Status, r.State.Pid = container.Running, 0
+		return nil
+	})
+	released := false
+	e.Release = func(ctx context.Context, r *container.Record) error {
+		released = true
+		return nil
+	}
+	// The supervisor holds the container's lock to record the end; the
+	// reconcile, started meanwhile, reads the record and waits for it.
+	unlock, err := e.Containers.Lock(rec.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- e.Reconcile(ctx) }()
+	time.Sleep(100 * time.Millisecond) // for the reconcile to get to the lock
+	e.Containers.UpdateLocked(rec.ID, func(r *container.Record) error {
+		r.State.Status, r.State.ExitCode = container.Exited, 137
+		return nil
+	})
+	unlock()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	got, _ := e.Containers.Get(rec.ID)
+	if got.State.Status != container.Exited || got.State.ExitCode != 137 || released {
+		t.Fatalf("after reconcile: %+v, released %v; want the recorded end (137) untouched", got.State, released)
+	}
+}
+
 func TestParseSignal(t *testing.T) {
 	for in, want := range map[string]int{"KILL": 9, "SIGTERM": 15, "hup": 1, "10": 10} {
 		if s, err := ParseSignal(in); err != nil || int(s) != want {
