@@ -47,9 +47,8 @@ func addSupervise(root *cobra.Command, opts *Options) {
 			// record while it waits to be told to go: the container's
 			// cgroup, the seccomp filter of a container with docker's
 			// capabilities, the JSON codecs and, under a root made already,
-			// the engine. When
-			// the launch is given up it ends quietly: the cgroup goes, and
-			// nothing of the container was made.
+			// the engine. When the launch is given up it ends quietly: the
+			// cgroup goes, and nothing of the container was made.
 			rt := engine.NewRuntime(opts.Root)
 			rt.Precreate(args[0])
 			defer rt.DropPrecreated()
