@@ -198,11 +198,12 @@ func (p *Preparer) Prepare(ctx context.Context, rec *container.Record) (*specs.S
 		cleanup()
 		return nil, nil, err
 	}
-	go premakeEtc(rootfs, sf)
 	if err := e.copyUp(rec, rootfs); err != nil {
 		cleanup()
 		return nil, nil, err
 	}
+	// After the copy-up, so that a volume over /etc gets the image's /etc.
+	go premakeEtc(rootfs, sf)
 	spec, err := ApplyRecord(runner.DefaultSpec(), rec, rootfs, filepath.Join(e.Root, volumesDir), sf)
 	if err != nil {
 		cleanup()
