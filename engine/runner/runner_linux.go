@@ -124,7 +124,7 @@ func (r *Runner) Create(ctx context.Context, id string, spec *specs.Spec, o Crea
 	}()
 	fifo := filepath.Join(dir, fifoFile)
 	// The init's program is compiled while the cgroup and the state are
-	// made: the init then reads it as soon as it starts.
+	// made, and while the init starts: it reads the program once sent.
 	progc := make(chan compiled, 1)
 	go func() {
 		prog, err := compileInit(initConfig{Spec: spec, Rootfs: rootfs, Fifo: fifo})
