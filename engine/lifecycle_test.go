@@ -190,12 +190,14 @@ func TestCreateTakesTheCallersID(t *testing.T) {
 	}
 }
 
-func TestReconcileMarksOrphansExited(t *testing.T) {
-	e := newEngine(t)
-	ctx := context.Background()
-	rec, _ := e.Create(ctx, "sh", RunOptions{Name: "orphan"})
-	// A container recorded as running with no supervisor: its supervisor was
-	// killed while nobody watched.
+// runningUnsupervised creates a container recorded as running with no
+// supervisor, and has the engine's Release note the names it releases.
+func runningUnsupervised(t *testing.T, e *Engine, name string) (*container.Record, *[]string) {
+	t.Helper()
+	rec, err := e.Create(context.Background(), "sh", RunOptions{Name: name})
+	if err != nil {
+		t.Fatal(err)
+	}
 	e.Containers.Update(rec.ID, func(r *container.Record) error {
 		r.State.Status, r.State.Pid = container.Running, 0
 		return nil
@@ -205,12 +207,19 @@ func TestReconcileMarksOrphansExited(t *testing.T) {
 		released = append(released, r.Name)
 		return nil
 	}
-	if err := e.Reconcile(ctx); err != nil {
+	return rec, &released
+}
+
+func TestReconcileMarksOrphansExited(t *testing.T) {
+	e := newEngine(t)
+	// Its supervisor was killed while nobody watched.
+	_, released := runningUnsupervised(t, e, "orphan")
+	if err := e.Reconcile(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := e.Containers.Get("orphan")
-	if got.State.Status != container.Exited || got.State.ExitCode != 255 || fmt.Sprint(released) != "[orphan]" {
-		t.Fatalf("after reconcile: %+v, released %v", got.State, released)
+	if got.State.Status != container.Exited || got.State.ExitCode != 255 || fmt.Sprint(*released) != "[orphan]" {
+		t.Fatalf("after reconcile: %+v, released %v", got.State, *released)
 	}
 }
 
@@ -220,16 +229,7 @@ func TestReconcileMarksOrphansExited(t *testing.T) {
 func TestReconcileLeavesAnEndJustRecorded(t *testing.T) {
 	e := newEngine(t)
 	ctx := context.Background()
-	rec, _ := e.Create(ctx, "sh", RunOptions{Name: "ending"})
-	e.Containers.Update(rec.ID, func(r *container.Record) error {
-		r.State.Status, r.State.Pid = container.Running, 0
-		return nil
-	})
-	released := false
-	e.Release = func(ctx context.Context, r *container.Record) error {
-		released = true
-		return nil
-	}
+	rec, released := runningUnsupervised(t, e, "ending")
 	// The supervisor holds the container's lock to record the end; the
 	// reconcile, started meanwhile, reads the record and waits for it.
 	unlock, err := e.Containers.Lock(rec.ID)
@@ -248,8 +248,8 @@ func TestReconcileLeavesAnEndJustRecorded(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, _ := e.Containers.Get(rec.ID)
-	if got.State.Status != container.Exited || got.State.ExitCode != 137 || released {
-		t.Fatalf("after reconcile: %+v, released %v; want the recorded end (137) untouched", got.State, released)
+	if got.State.Status != container.Exited || got.State.ExitCode != 137 || len(*released) != 0 {
+		t.Fatalf("after reconcile: %+v, released %v; want the recorded end (137) untouched", got.State, *released)
 	}
 }
 
