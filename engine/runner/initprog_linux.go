@@ -339,12 +339,7 @@ func (p *program) process(spec *specs.Spec, proc *specs.Process, isExec bool) er
 		if filterFlags, err = seccomp.Flags(spec.Linux.Seccomp); err != nil {
 			return fmt.Errorf("linux.seccomp: %w", err)
 		}
-		filter = make([]byte, 0, 8*len(prog))
-		for _, in := range prog {
-			filter = binary.LittleEndian.AppendUint16(filter, in.Code)
-			filter = append(filter, in.Jt, in.Jf)
-			filter = binary.LittleEndian.AppendUint32(filter, in.K)
-		}
+		filter = seccomp.Encode(prog)
 	}
 	env := proc.Env
 	if !hasEnv(env, "PATH") {

@@ -171,25 +171,43 @@ func remember(key [sha256.Size]byte, filter []unix.SockFilter) {
 	}
 }
 
-// filterSize is the size of one instruction in a cache entry.
-const filterSize = 8
+// instructionSize is the size of one instruction as the kernel takes it
+// (struct sock_filter).
+const instructionSize = 8
+
+// Encode lays a filter out as the kernel takes it, in host (little-endian)
+// order: what a container's init installs, and what the cache holds.
+func Encode(filter []unix.SockFilter) []byte {
+	b := make([]byte, 0, len(filter)*instructionSize)
+	for _, f := range filter {
+		b = binary.LittleEndian.AppendUint16(b, f.Code)
+		b = append(b, f.Jt, f.Jf)
+		b = binary.LittleEndian.AppendUint32(b, f.K)
+	}
+	return b
+}
+
+// decode is Encode undone, for b a whole number of instructions.
+func decode(b []byte) []unix.SockFilter {
+	out := make([]unix.SockFilter, len(b)/instructionSize)
+	for i := range out {
+		r := b[i*instructionSize:]
+		out[i] = unix.SockFilter{Code: binary.LittleEndian.Uint16(r), Jt: r[2], Jf: r[3], K: binary.LittleEndian.Uint32(r[4:])}
+	}
+	return out
+}
 
 // readCached reads a cache entry: the filter, then the SHA-256 of it.
 func readCached(path string) ([]unix.SockFilter, bool) {
 	b, err := os.ReadFile(path)
 	n := len(b) - sha256.Size
-	if err != nil || n <= 0 || n%filterSize != 0 || n/filterSize > maxInstructions {
+	if err != nil || n <= 0 || n%instructionSize != 0 || n/instructionSize > maxInstructions {
 		return nil, false
 	}
 	if sum := sha256.Sum256(b[:n]); !bytes.Equal(sum[:], b[n:]) {
 		return nil, false
 	}
-	out := make([]unix.SockFilter, n/filterSize)
-	for i := range out {
-		r := b[i*filterSize:]
-		out[i] = unix.SockFilter{Code: binary.LittleEndian.Uint16(r), Jt: r[2], Jf: r[3], K: binary.LittleEndian.Uint32(r[4:])}
-	}
-	return out, true
+	return decode(b[:n]), true
 }
 
 // writeCached writes a cache entry, and removes those of other binaries.
@@ -204,12 +222,7 @@ func writeCached(dir, self, path string, filter []unix.SockFilter) {
 			}
 		}
 	}
-	b := make([]byte, 0, len(filter)*filterSize+sha256.Size)
-	for _, f := range filter {
-		b = binary.LittleEndian.AppendUint16(b, f.Code)
-		b = append(b, f.Jt, f.Jf)
-		b = binary.LittleEndian.AppendUint32(b, f.K)
-	}
+	b := Encode(filter)
 	sum := sha256.Sum256(b)
 	_ = atomicfile.Replace(path, append(b, sum[:]...), 0o600)
 }
