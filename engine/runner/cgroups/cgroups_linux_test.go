@@ -403,7 +403,9 @@ func TestCPUQuotaThrottles(t *testing.T) {
 		if st, err = m.Stats(); err != nil {
 			t.Fatal(err)
 		}
-		if st.CPU.Throttled > 0 || time.Now().After(deadline) {
+		// The kernel counts a throttled period when it begins and its
+		// time when it ends: both are looked for.
+		if st.CPU.Throttled > 0 && st.CPU.ThrottledNanos > 0 || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(50 * time.Millisecond)
